@@ -1,0 +1,70 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using SalesAuto.Server;
+
+namespace SalesAuto.Core.Tests.Infrastructure;
+
+/// <summary>SalesAuto.Server on Kestrel, on a free loopback port, with the given settings: real HTTP.</summary>
+public sealed class RunningServer : IAsyncDisposable
+{
+    public const string AdminKey = "test-admin-key-0123456789";
+
+    private RunningServer(WebApplication app, Uri baseAddress)
+    {
+        App = app;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Admin = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        Admin.DefaultRequestHeaders.Add("x-functions-key", AdminKey);
+    }
+
+    public WebApplication App { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>A client without credentials.</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>A client with the admin key.</summary>
+    public HttpClient Admin { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    /// <summary>Settings every test server gets unless overridden: the test's schema and key prefix, an admin key, no cycle.</summary>
+    public static Dictionary<string, string?> DefaultSettings(string postgresConnectionString, string keyPrefix) => new()
+    {
+        ["ConnectionStrings:Postgres"] = postgresConnectionString,
+        ["ConnectionStrings:Redis"] = TestEnvironment.RedisConnectionString,
+        ["RetryQueue:KeyPrefix"] = keyPrefix,
+        ["Admin:Keys:tests"] = AdminKey,
+        ["Postgres:MigrateOnStart"] = "true",
+        ["RetryQueue:CycleEnabled"] = "false",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    public static async Task<RunningServer> StartAsync(IDictionary<string, string?> settings, Action<ConfigurationManager>? configure = null)
+    {
+        var app = ServerApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Testing"], configuration =>
+        {
+            configuration.AddInMemoryCollection(settings);
+            configure?.Invoke(configuration);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetService(typeof(IServer)) is IServer server
+            ? server.Features.Get<IServerAddressesFeature>()!.Addresses.First()
+            : throw new InvalidOperationException("no server");
+        return new RunningServer(app, new Uri(address));
+    }
+
+    public static HttpContent Json(string json) => new StringContent(json, new MediaTypeHeaderValue("application/json"));
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        Admin.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}

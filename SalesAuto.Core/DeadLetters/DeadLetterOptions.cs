@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+using NCrontab;
+
+namespace SalesAuto.Core.DeadLetters;
+
+/// <summary>Settings of the <c>DeadLetters</c> section: retention of resolved dead letters.</summary>
+public sealed class DeadLetterOptions : IValidatableObject
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "DeadLetters";
+
+    /// <summary><c>DeadLetters:RetentionAge</c>: replayed and ignored dead letters older than this are deleted.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00", ErrorMessage = "DeadLetters:RetentionAge must be between 1 minute and 3650 days.")]
+    public TimeSpan RetentionAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary><c>DeadLetters:RetentionBatchSize</c>: rows deleted per statement.</summary>
+    [Range(1, 100_000, ErrorMessage = "DeadLetters:RetentionBatchSize must be between 1 and 100000.")]
+    public int RetentionBatchSize { get; set; } = 1000;
+
+    /// <summary><c>DeadLetters:RetentionSchedule</c>: 6-field NCRONTAB; hourly by default.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "DeadLetters:RetentionSchedule is required.")]
+    public string RetentionSchedule { get; set; } = "0 17 * * * *";
+
+    /// <summary>The parsed schedule.</summary>
+    public CrontabSchedule ParsedSchedule() =>
+        CrontabSchedule.Parse(RetentionSchedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true });
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var fields = RetentionSchedule?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length ?? 0;
+        if (fields != 6 || CrontabSchedule.TryParse(RetentionSchedule ?? string.Empty, new CrontabSchedule.ParseOptions { IncludingSeconds = true }) is null)
+        {
+            yield return new ValidationResult($"DeadLetters:RetentionSchedule '{RetentionSchedule}' is not a 6-field NCRONTAB expression.");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using Prometheus;
+
+namespace SalesAuto.Core.Observability;
+
+/// <summary>
+/// Every metric of DESIGN.md, declared once, each with its help text and fixed label set.
+/// Each instance has its own registry, so two hosts in one process (tests) never mix their series.
+/// </summary>
+public sealed class SalesAutoMetrics
+{
+    /// <summary>Outcomes of one webhook event.</summary>
+    public static readonly IReadOnlyList<string> EventOutcomes = ["applied", "duplicate", "orphaned", "failed"];
+
+    /// <summary>Why a webhook delivery was rejected.</summary>
+    public static readonly IReadOnlyList<string> RejectReasons =
+        ["unknown_source", "signature", "timestamp", "too_large", "unsupported_media_type", "malformed", "queue_unavailable"];
+
+    /// <summary>Outcomes of one orphan retry.</summary>
+    public static readonly IReadOnlyList<string> OrphanOutcomes = ["applied", "duplicate", "rescheduled", "dead_lettered", "released"];
+
+    /// <summary>Results of one retry cycle.</summary>
+    public static readonly IReadOnlyList<string> CycleResults = ["completed", "skipped", "failed"];
+
+    /// <summary>Creates the metrics in a fresh registry.</summary>
+    public SalesAutoMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+
+        WebhookEvents = factory.CreateCounter("salesauto_webhook_events_total", "Webhook events received, by source and outcome (applied, duplicate, orphaned, failed).", "source", "outcome");
+        WebhookRejected = factory.CreateCounter("salesauto_webhook_rejected_total", "Webhook deliveries rejected before processing, by source and reason.", "source", "reason");
+        OrphansEnqueued = factory.CreateCounter("salesauto_orphans_enqueued_total", "Orphan events parked in the retry queue, by source.", "source");
+        OrphansProcessed = factory.CreateCounter("salesauto_orphans_processed_total", "Orphan retries, by outcome (applied, duplicate, rescheduled, dead_lettered, released).", "outcome");
+        OrphansDeadLettered = factory.CreateCounter("salesauto_orphans_dead_lettered_total", "Orphans that exhausted their attempts and became dead letters.");
+        OrphansReclaimed = factory.CreateCounter("salesauto_orphans_reclaimed_total", "Orphans whose lease expired (a worker died or stalled) and were claimed again.");
+        OrphanQueueDepth = factory.CreateGauge("salesauto_orphan_queue_depth", "Orphans in the retry queue, by state (due: waiting, leased: being processed).", "state");
+        OrphanOldestDueAge = factory.CreateGauge("salesauto_orphan_oldest_due_age_seconds", "How long the most overdue orphan has been due (0 when none is overdue).");
+        OrphanProcessing = factory.CreateHistogram("salesauto_orphan_processing_seconds", "Time to process one claimed batch of orphans.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
+        OrphanAttempts = factory.CreateHistogram("salesauto_orphan_attempts", "Attempts an orphan had spent when it was resolved (applied or dead-lettered).", new HistogramConfiguration { Buckets = Histogram.LinearBuckets(0, 1, 11) });
+        RetryCycles = factory.CreateCounter("salesauto_retry_cycles_total", "Retry cycles, by result (completed, skipped: another cycle held the lock, failed).", "result");
+        RedisErrors = factory.CreateCounter("salesauto_redis_errors_total", "Redis operations that failed.");
+        PostgresErrors = factory.CreateCounter("salesauto_postgres_errors_total", "Postgres operations that failed.");
+        HttpRequests = factory.CreateCounter("salesauto_http_requests_total", "HTTP requests, by route template, method and status.", "route", "method", "status");
+        HttpRequestDuration = factory.CreateHistogram("salesauto_http_request_duration_seconds", "HTTP request duration, by route template and method.", new HistogramConfiguration { LabelNames = ["route", "method"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+        DeadLettersUnresolved = factory.CreateGauge("salesauto_dead_letters_unresolved", "Dead letters in status failed or replaying (refreshed by the retry cycle).");
+
+        // Pre-create the fixed label sets so dashboards see zeros instead of gaps.
+        foreach (var outcome in OrphanOutcomes)
+        {
+            OrphansProcessed.WithLabels(outcome);
+        }
+
+        foreach (var result in CycleResults)
+        {
+            RetryCycles.WithLabels(result);
+        }
+
+        OrphanQueueDepth.WithLabels("due");
+        OrphanQueueDepth.WithLabels("leased");
+    }
+
+    /// <summary>The registry these metrics live in.</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary><c>salesauto_webhook_events_total{source,outcome}</c>.</summary>
+    public Counter WebhookEvents { get; }
+
+    /// <summary><c>salesauto_webhook_rejected_total{source,reason}</c>.</summary>
+    public Counter WebhookRejected { get; }
+
+    /// <summary><c>salesauto_orphans_enqueued_total{source}</c>.</summary>
+    public Counter OrphansEnqueued { get; }
+
+    /// <summary><c>salesauto_orphans_processed_total{outcome}</c>.</summary>
+    public Counter OrphansProcessed { get; }
+
+    /// <summary><c>salesauto_orphans_dead_lettered_total</c>.</summary>
+    public Counter OrphansDeadLettered { get; }
+
+    /// <summary><c>salesauto_orphans_reclaimed_total</c>.</summary>
+    public Counter OrphansReclaimed { get; }
+
+    /// <summary><c>salesauto_orphan_queue_depth{state}</c>.</summary>
+    public Gauge OrphanQueueDepth { get; }
+
+    /// <summary><c>salesauto_orphan_oldest_due_age_seconds</c>.</summary>
+    public Gauge OrphanOldestDueAge { get; }
+
+    /// <summary><c>salesauto_orphan_processing_seconds</c>.</summary>
+    public Histogram OrphanProcessing { get; }
+
+    /// <summary><c>salesauto_orphan_attempts</c>.</summary>
+    public Histogram OrphanAttempts { get; }
+
+    /// <summary><c>salesauto_retry_cycles_total{result}</c>.</summary>
+    public Counter RetryCycles { get; }
+
+    /// <summary><c>salesauto_redis_errors_total</c>.</summary>
+    public Counter RedisErrors { get; }
+
+    /// <summary><c>salesauto_postgres_errors_total</c>.</summary>
+    public Counter PostgresErrors { get; }
+
+    /// <summary><c>salesauto_http_requests_total{route,method,status}</c>.</summary>
+    public Counter HttpRequests { get; }
+
+    /// <summary><c>salesauto_http_request_duration_seconds{route,method}</c>.</summary>
+    public Histogram HttpRequestDuration { get; }
+
+    /// <summary><c>salesauto_dead_letters_unresolved</c>.</summary>
+    public Gauge DeadLettersUnresolved { get; }
+
+    /// <summary>Records one HTTP request; <paramref name="routeTemplate"/> is the template, never the raw path.</summary>
+    public void ObserveHttpRequest(string routeTemplate, string method, int status, TimeSpan duration)
+    {
+        HttpRequests.WithLabels(routeTemplate, method, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+        HttpRequestDuration.WithLabels(routeTemplate, method).Observe(duration.TotalSeconds);
+    }
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SalesAuto.Core.Postgres;
+
+/// <summary>Settings of the <c>Postgres</c> section plus <c>ConnectionStrings:Postgres</c>.</summary>
+public sealed class PostgresOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Postgres";
+
+    /// <summary><c>ConnectionStrings:Postgres</c>.</summary>
+    [Required(ErrorMessage = "ConnectionStrings:Postgres is required (an Npgsql connection string).")]
+    public string? ConnectionString { get; set; }
+
+    /// <summary><c>Postgres:StatementTimeout</c>: every statement is cancelled by the server past this.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = "Postgres:StatementTimeout must be between 1 ms and 1 hour.")]
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>Postgres:IdleInTransactionTimeout</c>: a session idle inside a transaction is ended past this.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = "Postgres:IdleInTransactionTimeout must be between 1 ms and 1 hour.")]
+    public TimeSpan IdleInTransactionTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>Postgres:MigrateOnStart</c>: apply migrations when the host starts (SalesAuto.Server default true).</summary>
+    public bool MigrateOnStart { get; set; } = true;
+}

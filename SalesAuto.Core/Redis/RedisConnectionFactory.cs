@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace SalesAuto.Core.Redis;
+
+/// <summary>Creates the one <see cref="IConnectionMultiplexer"/> of the process.</summary>
+public static class RedisConnectionFactory
+{
+    /// <summary>
+    /// Parses the connection string as Azure gives it and connects without failing when Redis is
+    /// down: the multiplexer keeps reconnecting in the background, and the health endpoint and
+    /// the callers see the outage as errors, not as a process that will not start.
+    /// </summary>
+    public static IConnectionMultiplexer Connect(RedisOptions options, ILogger logger)
+    {
+        var multiplexer = ConnectionMultiplexer.Connect(BuildConfiguration(options));
+        multiplexer.ConnectionFailed += (_, e) => Log.ConnectionFailed(logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString());
+        multiplexer.ConnectionRestored += (_, e) => Log.ConnectionRestored(logger, e.EndPoint?.ToString() ?? "?");
+        return multiplexer;
+    }
+
+    /// <summary>The client configuration: the connection string as written (TLS, password, user), never aborting on a failed connect.</summary>
+    public static ConfigurationOptions BuildConfiguration(RedisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var configuration = ConfigurationOptions.Parse(options.ConnectionString!);
+        configuration.AbortOnConnectFail = false;
+        configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 5000);
+        configuration.SyncTimeout = Math.Min(configuration.SyncTimeout, 5000);
+        configuration.AsyncTimeout = Math.Min(configuration.AsyncTimeout, 5000);
+        configuration.ClientName ??= "salesauto";
+        return configuration;
+    }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Redis connection to {EndPoint} failed: {FailureType}")]
+    public static partial void ConnectionFailed(ILogger logger, string endPoint, string failureType);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Redis connection to {EndPoint} restored")]
+    public static partial void ConnectionRestored(ILogger logger, string endPoint);
+}

@@ -1,0 +1,92 @@
+using SalesAuto.Core.Events;
+
+namespace SalesAuto.Core.RetryQueue;
+
+/// <summary>An orphan waiting in the retry queue.</summary>
+/// <param name="Event">The event.</param>
+/// <param name="Attempts">Retries spent so far (the first delivery is not one).</param>
+/// <param name="FirstSeenAt">When SalesAuto first received it.</param>
+/// <param name="ReplayOf">The dead letter it was replayed from, if any: resolving the item resolves that dead letter.</param>
+/// <param name="LastFailure">Why the last attempt did not apply it.</param>
+public sealed record OrphanItem(CanonicalEvent Event, int Attempts, DateTimeOffset FirstSeenAt, Guid? ReplayOf = null, string? LastFailure = null)
+{
+    /// <summary>The item's id in the queue: one per event, so enqueueing is idempotent.</summary>
+    public string Id => $"{Event.Source}\n{Event.EventId}";
+}
+
+/// <summary>An item held under a lease by one worker.</summary>
+/// <param name="Item">The item as it was when claimed.</param>
+/// <param name="Token">The fencing token of this claim: an ack or reschedule with an older token is refused.</param>
+public sealed record ClaimedItem(OrphanItem Item, long Token);
+
+/// <summary>The result of one claim.</summary>
+/// <param name="Items">The items now leased to the caller, oldest due first.</param>
+/// <param name="Reclaimed">How many expired leases were returned to the queue by this call.</param>
+public sealed record ClaimResult(IReadOnlyList<ClaimedItem> Items, int Reclaimed);
+
+/// <summary>What enqueueing did with one item.</summary>
+public enum EnqueueOutcome
+{
+    /// <summary>Parked now.</summary>
+    Enqueued,
+
+    /// <summary>Already parked (a redelivery): its schedule is kept.</summary>
+    AlreadyQueued,
+
+    /// <summary>Refused: the queue holds <c>RetryQueue:MaxLength</c> items.</summary>
+    Full,
+}
+
+/// <summary>The queue's size, read cheaply.</summary>
+/// <param name="Due">Items waiting (due now or later).</param>
+/// <param name="Leased">Items being processed.</param>
+/// <param name="OldestDueAt">The earliest due time, if any item waits.</param>
+public sealed record QueueDepth(long Due, long Leased, DateTimeOffset? OldestDueAt);
+
+/// <summary>
+/// The orphan retry queue (docs/retry-queue.md): every state change is atomic; items are never
+/// dropped silently; a worker whose lease expired can neither ack nor reschedule.
+/// </summary>
+public interface IRetryQueue
+{
+    /// <summary>Parks orphans, due after <c>Delays[0]</c> plus jitter; idempotent per event.</summary>
+    /// <exception cref="RetryQueueUnavailableException">Redis could not be reached.</exception>
+    Task<IReadOnlyList<EnqueueOutcome>> EnqueueAsync(IReadOnlyList<OrphanItem> items, CancellationToken cancellationToken);
+
+    /// <summary>Parks orphans due at <paramref name="dueAt"/>.</summary>
+    Task<IReadOnlyList<EnqueueOutcome>> EnqueueAsync(IReadOnlyList<OrphanItem> items, DateTimeOffset dueAt, CancellationToken cancellationToken);
+
+    /// <summary>Leases up to <paramref name="max"/> due items; expired leases are reclaimed first.</summary>
+    Task<ClaimResult> ClaimAsync(int max, CancellationToken cancellationToken);
+
+    /// <summary>Removes a resolved item. False when the lease expired or was taken over (stale worker).</summary>
+    Task<bool> AckAsync(ClaimedItem claimed, CancellationToken cancellationToken);
+
+    /// <summary>Stores <paramref name="updated"/> and makes it due at <paramref name="dueAt"/>. False when the lease is stale.</summary>
+    Task<bool> RescheduleAsync(ClaimedItem claimed, OrphanItem updated, DateTimeOffset dueAt, CancellationToken cancellationToken);
+
+    /// <summary>Gives an item back unchanged, due now (shutdown, a dependency outage). False when the lease is stale.</summary>
+    Task<bool> ReleaseAsync(ClaimedItem claimed, CancellationToken cancellationToken);
+
+    /// <summary>Makes every parked item waiting for one of <paramref name="lookupKeys"/> due now; returns how many.</summary>
+    Task<int> PromoteAsync(IReadOnlyList<string> lookupKeys, CancellationToken cancellationToken);
+
+    /// <summary>The queue's depth.</summary>
+    Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken);
+
+    /// <summary>Takes the cross-instance cycle lock, or null when another holder has it.</summary>
+    Task<ICycleLock?> TryAcquireCycleLockAsync(TimeSpan ttl, CancellationToken cancellationToken);
+}
+
+/// <summary>The cross-instance lock one retry cycle holds.</summary>
+public interface ICycleLock : IAsyncDisposable
+{
+    /// <summary>The lock's fencing token.</summary>
+    long Token { get; }
+
+    /// <summary>Extends the lock; false when it was lost (expired and taken by another instance).</summary>
+    Task<bool> ExtendAsync(TimeSpan ttl, CancellationToken cancellationToken);
+}
+
+/// <summary>Redis could not be reached or answered with an error.</summary>
+public sealed class RetryQueueUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

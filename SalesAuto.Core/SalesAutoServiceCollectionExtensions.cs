@@ -1,0 +1,98 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SalesAuto.Core.DeadLetters;
+using SalesAuto.Core.Http;
+using SalesAuto.Core.Observability;
+using SalesAuto.Core.Postgres;
+using SalesAuto.Core.Redis;
+using SalesAuto.Core.RetryQueue;
+using SalesAuto.Core.Webhooks;
+
+namespace SalesAuto.Core;
+
+/// <summary>The one registration entry point both hosts call.</summary>
+public static class SalesAutoServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers every SalesAuto service and binds and validates every settings section at start-up:
+    /// a bad setting stops the host with a message naming it.
+    /// </summary>
+    public static IServiceCollection AddSalesAutoCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<PostgresOptions>()
+            .BindConfiguration(PostgresOptions.Section)
+            .Configure(o => o.ConnectionString = configuration.GetConnectionString("Postgres"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<RedisOptions>()
+            .Configure(o => o.ConnectionString = configuration.GetConnectionString("Redis"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<RetryQueueOptions>()
+            .BindConfiguration(RetryQueueOptions.Section)
+            .PostConfigure(o => ApplyDelays(o, configuration.GetSection(RetryQueueOptions.Section)))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<WebhookOptions>()
+            .BindConfiguration(WebhookOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<AdminOptions>()
+            .BindConfiguration(AdminOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
+        services.AddOptions<DeadLetterOptions>()
+            .BindConfiguration(DeadLetterOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => PostgresDataSourceFactory.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value));
+        services.TryAddSingleton(sp => RedisConnectionFactory.Connect(
+            sp.GetRequiredService<IOptions<RedisOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("SalesAuto.Redis")));
+        services.TryAddSingleton<PostgresMigrator>();
+
+        services.TryAddSingleton<SalesAutoMetrics>();
+        services.TryAddSingleton<CycleMonitor>();
+        services.TryAddSingleton<HealthService>();
+        services.TryAddSingleton<MetricsRefresher>();
+        services.TryAddSingleton<HealthEndpoints>();
+        services.TryAddSingleton<AdminKeyValidator>();
+
+        services.TryAddSingleton<IRetryQueue, RedisRetryQueue>();
+        return services;
+    }
+
+    // RetryQueue:Delays may be indexed entries (Delays:0 = 00:00:05) or one comma-separated value
+    // ("00:00:05,00:00:15"), which is what an app setting or an environment variable can hold.
+    private static void ApplyDelays(RetryQueueOptions options, IConfigurationSection section)
+    {
+        var single = section["Delays"];
+        if (!string.IsNullOrWhiteSpace(single))
+        {
+            options.Delays = [];
+            foreach (var part in single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!TimeSpan.TryParse(part, CultureInfo.InvariantCulture, out var delay))
+                {
+                    throw new OptionsValidationException(RetryQueueOptions.Section, typeof(RetryQueueOptions), [$"RetryQueue:Delays entry '{part}' is not a TimeSpan such as 00:00:05."]);
+                }
+
+                options.Delays.Add(delay);
+            }
+        }
+
+        if (options.Delays.Count == 0 && !section.GetSection("Delays").GetChildren().Any())
+        {
+            options.Delays = [.. RetryQueueOptions.DefaultDelays];
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace SalesAuto.Core.Webhooks;
+
+/// <summary>Secret formats of the webhook sources.</summary>
+public static class WebhookSecrets
+{
+    /// <summary>The prefix of a Standard Webhooks secret.</summary>
+    public const string StandardWebhooksPrefix = "whsec_";
+
+    /// <summary>
+    /// The key bytes of a Standard Webhooks secret: <c>whsec_</c> then Base64
+    /// (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#signature-scheme).
+    /// Null when the secret is not of that form.
+    /// </summary>
+    public static byte[]? TryDecodeStandardWebhooksSecret(string secret)
+    {
+        if (secret is null || !secret.StartsWith(StandardWebhooksPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var encoded = secret.AsSpan(StandardWebhooksPrefix.Length);
+        var buffer = new byte[encoded.Length];
+        return Convert.TryFromBase64Chars(encoded, buffer, out var written) && written > 0 ? buffer[..written] : null;
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Options;
+using SalesAuto.Core.Http;
+using SalesAuto.Core.Observability;
+
+namespace SalesAuto.Server;
+
+/// <summary>Maps Core's route table onto Kestrel, one handler per route name, the same handlers the Functions app calls.</summary>
+internal static class Endpoints
+{
+    public static void MapSalesAutoRoutes(this IEndpointRouteBuilder app)
+    {
+        foreach (var route in Routes.All)
+        {
+            if (Handler(route.Name) is null) { continue; } // TODO(foundation): remove once every handler exists
+            var builder = app.MapMethods($"/{Routes.Prefix}/{route.Template}", [route.Method], Handler(route.Name)!).WithName(route.Name);
+            switch (route.Access)
+            {
+                case Routes.Access.Key:
+                    builder.AddEndpointFilter(RequireAdminKey).RequireRateLimiting(ServerSetup.AdminRateLimitPolicy);
+                    break;
+                case Routes.Access.MetricsKey:
+                    builder.AddEndpointFilter(async (context, next) =>
+                        context.HttpContext.RequestServices.GetRequiredService<IOptionsMonitor<MetricsOptions>>().CurrentValue.RequireKey
+                            ? await RequireAdminKey(context, next)
+                            : await next(context));
+                    break;
+                case Routes.Access.Anonymous:
+                    break;
+            }
+        }
+    }
+
+    private static Delegate? Handler(string name) => name switch
+    {
+        "GetHealth" => (HttpContext context, HealthEndpoints health) => health.GetHealthAsync(context, context.RequestAborted),
+        "GetMetrics" => (HttpContext context, HealthEndpoints health) => health.GetMetricsAsync(context, context.RequestAborted),
+        _ => null,
+    };
+
+    private static async ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var caller = http.RequestServices.GetRequiredService<AdminKeyValidator>().Authenticate(http.Request);
+        if (caller is null)
+        {
+            return Problems.Unauthorized("key-invalid", $"A valid admin key is required in the {AdminKeyValidator.HeaderName} header or the {AdminKeyValidator.QueryName} query parameter.");
+        }
+
+        http.Items[AdminKeyValidator.CallerItem] = caller;
+        return await next(context);
+    }
+}

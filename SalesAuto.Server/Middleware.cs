@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using SalesAuto.Core.Http;
+using SalesAuto.Core.Observability;
+
+namespace SalesAuto.Server;
+
+/// <summary>
+/// X-Request-ID: taken from the caller when it is a sane token, made otherwise; echoed in the
+/// response, the request's <see cref="HttpContext.TraceIdentifier"/> (which problem+json bodies
+/// carry) and a logging scope, so every log line of the request names it.
+/// </summary>
+internal sealed partial class CorrelationMiddleware(RequestDelegate next, ILogger<CorrelationMiddleware> logger)
+{
+    public const string HeaderName = "X-Request-ID";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        string? id = context.Request.Headers[HeaderName];
+        if (string.IsNullOrEmpty(id) || !SafeId().IsMatch(id))
+        {
+            id = Guid.NewGuid().ToString("N");
+        }
+
+        context.TraceIdentifier = id;
+        context.Response.Headers[HeaderName] = id;
+        using (logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id }))
+        {
+            await next(context);
+        }
+    }
+
+    // No spaces, quotes or control characters: the id goes into headers and logs as it is.
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
+    private static partial Regex SafeId();
+}
+
+/// <summary>Counts every request by route template (never the raw path), method and status.</summary>
+internal sealed class HttpMetricsMiddleware(RequestDelegate next, SalesAutoMetrics metrics)
+{
+    public const string UnmatchedRoute = "unmatched";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? UnmatchedRoute;
+            metrics.ObserveHttpRequest(route, context.Request.Method, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+        }
+    }
+}
+
+/// <summary>
+/// The last line of defence: whatever escapes a handler becomes problem+json. Kestrel's own
+/// request errors keep their status (413 body too large, 400 malformed); anything else is a bug,
+/// answered 500 with the correlation id and no exception text.
+/// </summary>
+internal sealed partial class ProblemExceptionMiddleware(RequestDelegate next, ILogger<ProblemExceptionMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+            if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentType is null && context.Response.ContentLength is null)
+            {
+                // An empty 404 or 405 from routing still answers in problem+json.
+                await StatusProblem(context).ExecuteAsync(context);
+            }
+        }
+        catch (BadHttpRequestException exception) when (!context.Response.HasStarted)
+        {
+            var problem = exception.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? Problems.TooLarge(context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0)
+                : Problems.BadRequest("The HTTP request is malformed.");
+            await problem.ExecuteAsync(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: nothing to answer.
+        }
+        catch (Exception exception) when (!context.Response.HasStarted)
+        {
+            UnhandledException(logger, exception.GetType().Name, exception);
+            await Problems.Internal().ExecuteAsync(context);
+        }
+    }
+
+    private static ProblemResult StatusProblem(HttpContext context) => context.Response.StatusCode switch
+    {
+        StatusCodes.Status404NotFound => Problems.NotFound($"No route matches {context.Request.Method} {context.Request.Path}."),
+        StatusCodes.Status405MethodNotAllowed => new ProblemResult(StatusCodes.Status405MethodNotAllowed, "method-not-allowed", "Method not allowed.", $"{context.Request.Method} is not allowed on {context.Request.Path}."),
+        var status => new ProblemResult(status, "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture), "Request failed.", $"The request failed with status {status}."),
+    };
+
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} answered with 500")]
+    private static partial void UnhandledException(ILogger logger, string exceptionType, Exception exception);
+}
+
+/// <summary>
+/// CORS for the admin routes: allowed origins (Admin:AllowedOrigins) get the CORS headers and
+/// their preflights answered; any other cross-origin request is refused with 403, before it can
+/// act. Same-origin requests and requests without an Origin header pass untouched.
+/// </summary>
+internal sealed class AdminCorsMiddleware(RequestDelegate next, IOptionsMonitor<AdminOptions> options)
+{
+    // The first path segment of every key-protected route, taken from Core's route table.
+    private static readonly HashSet<string> AdminSegments = Routes.All
+        .Where(route => route.Access == Routes.Access.Key)
+        .Select(route => route.Template.Split('/')[0])
+        .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        string? origin = context.Request.Headers.Origin;
+        if (string.IsNullOrEmpty(origin) || !IsAdminPath(context.Request.Path) || IsSameOrigin(context.Request, origin))
+        {
+            await next(context);
+            return;
+        }
+
+        if (!options.CurrentValue.AllowedOrigins.Any(allowed => string.Equals(allowed.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase)))
+        {
+            await Problems.ForbiddenOrigin(origin).ExecuteAsync(context);
+            return;
+        }
+
+        var headers = context.Response.Headers;
+        headers.AccessControlAllowOrigin = origin;
+        headers.Vary = "Origin";
+        if (HttpMethods.IsOptions(context.Request.Method) && context.Request.Headers.ContainsKey("Access-Control-Request-Method"))
+        {
+            headers.AccessControlAllowMethods = "GET, POST";
+            headers.AccessControlAllowHeaders = $"Content-Type, {AdminKeyValidator.HeaderName}, {CorrelationMiddleware.HeaderName}";
+            headers.AccessControlMaxAge = "600";
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        headers.AccessControlExposeHeaders = $"{CorrelationMiddleware.HeaderName}, Retry-After";
+        await next(context);
+    }
+
+    private static bool IsAdminPath(PathString path)
+    {
+        var segments = path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        return segments.Length >= 2 && string.Equals(segments[0], Routes.Prefix, StringComparison.OrdinalIgnoreCase) && AdminSegments.Contains(segments[1]);
+    }
+
+    private static bool IsSameOrigin(HttpRequest request, string origin) =>
+        string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Options;
+using SalesAuto.Core;
+using SalesAuto.Core.Postgres;
+
+namespace SalesAuto.Server;
+
+/// <summary>Builds SalesAuto.Server; Program.cs and the tests both start it through here.</summary>
+public static class ServerApp
+{
+    /// <summary>Builds the app; <paramref name="configure"/> lets tests add settings after the standard sources.</summary>
+    public static WebApplication Build(string[] args, Action<ConfigurationManager>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        // Written by scripts/deps.sh (ignored by git): the local connection strings.
+        builder.Configuration.AddJsonFile("appsettings.Local.json", optional: true, reloadOnChange: false);
+        configure?.Invoke(builder.Configuration);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(options =>
+        {
+            options.IncludeScopes = true;
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+
+        builder.Services.AddSalesAutoCore(builder.Configuration);
+        builder.Services.AddSalesAutoServer();
+
+        var app = builder.Build();
+        app.UseSalesAutoServer();
+        return app;
+    }
+
+    /// <summary>Applies the migrations (the explicit command) after validating the settings.</summary>
+    public static async Task MigrateAsync(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        _ = app.Services.GetRequiredService<IOptions<PostgresOptions>>().Value;
+        var applied = await app.Services.GetRequiredService<PostgresMigrator>().MigrateAsync(CancellationToken.None);
+        Console.WriteLine($"migrations applied: {applied.Count}");
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real Postgres, Redis and HTTP: starts the local dependencies
+# (scripts/deps.sh up), runs the tests, and ends with the line "N passed, N failed[, N skipped]".
+# Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Webhooks).
+# Never builds SalesAuto.Functions (its packages are not on this feed; README "Azure Functions").
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+scripts/deps.sh up >/dev/null
+# shellcheck disable=SC1091
+source "${SALESAUTO_STATE_DIR:-$repo/.local}/salesauto.env"
+
+results=$repo/.local/test-results
+rm -rf "$results"
+status=0
+dotnet test SalesAuto.Core.Tests/SalesAuto.Core.Tests.csproj -c Release \
+  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
+  --results-directory "$results" "$@" || status=$?
+
+trx=$(find "$results" -name '*.trx' 2>/dev/null | head -n 1)
+if [ -z "$trx" ]; then
+  echo "0 passed, 1 failed"   # the build or the test host failed before any test ran
+  exit "${status/#0/1}"
+fi
+counters=$(grep -o '<Counters [^>]*>' "$trx")
+get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+passed=$(get passed); failed=$(get failed); total=$(get total); executed=$(get executed)
+errors=$(get error); timeouts=$(get timeout); aborted=$(get aborted)
+failed=$((failed + ${errors:-0} + ${timeouts:-0} + ${aborted:-0}))
+skipped=$((total - executed))
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ] || status=1
+exit "$status"
