@@ -35,7 +35,7 @@ public sealed class MetricsRefresher(IRetryQueue queue, SalesAutoMetrics metrics
             var now = time.GetUtcNow();
             metrics.OrphanQueueDepth.WithLabels("due").Set(depth.Due);
             metrics.OrphanQueueDepth.WithLabels("leased").Set(depth.Leased);
-            metrics.OrphanOldestDueAge.Set(depth.OldestDueAt is { } due && due < now ? (now - due).TotalSeconds : 0);
+            metrics.OrphanOldestDueAge.Set(depth.OldestDueAge.TotalSeconds);
             Interlocked.Exchange(ref _refreshedAtTicks, now.UtcTicks);
         }
         catch (RetryQueueUnavailableException)

@@ -40,21 +40,23 @@ public enum EnqueueOutcome
 /// <summary>The queue's size, read cheaply.</summary>
 /// <param name="Due">Items waiting (due now or later).</param>
 /// <param name="Leased">Items being processed.</param>
-/// <param name="OldestDueAt">The earliest due time, if any item waits.</param>
-public sealed record QueueDepth(long Due, long Leased, DateTimeOffset? OldestDueAt);
+/// <param name="OldestDueAge">How long the most overdue item has been due; zero when none is overdue.</param>
+public sealed record QueueDepth(long Due, long Leased, TimeSpan OldestDueAge);
 
 /// <summary>
 /// The orphan retry queue (docs/retry-queue.md): every state change is atomic; items are never
-/// dropped silently; a worker whose lease expired can neither ack nor reschedule.
+/// dropped silently; a worker whose lease expired can neither ack nor reschedule. Times are
+/// relative (delays): the queue measures them on one clock, its own, so instances with skewed
+/// clocks still agree on what is due and which lease has expired.
 /// </summary>
 public interface IRetryQueue
 {
-    /// <summary>Parks orphans, due after <c>Delays[0]</c> plus jitter; idempotent per event.</summary>
+    /// <summary>
+    /// Parks orphans, each due after its own delay (the caller adds the jitter); idempotent per
+    /// event: an item already queued keeps its schedule and attempts.
+    /// </summary>
     /// <exception cref="RetryQueueUnavailableException">Redis could not be reached.</exception>
-    Task<IReadOnlyList<EnqueueOutcome>> EnqueueAsync(IReadOnlyList<OrphanItem> items, CancellationToken cancellationToken);
-
-    /// <summary>Parks orphans due at <paramref name="dueAt"/>.</summary>
-    Task<IReadOnlyList<EnqueueOutcome>> EnqueueAsync(IReadOnlyList<OrphanItem> items, DateTimeOffset dueAt, CancellationToken cancellationToken);
+    Task<IReadOnlyList<EnqueueOutcome>> EnqueueAsync(IReadOnlyList<(OrphanItem Item, TimeSpan Delay)> items, CancellationToken cancellationToken);
 
     /// <summary>Leases up to <paramref name="max"/> due items; expired leases are reclaimed first.</summary>
     Task<ClaimResult> ClaimAsync(int max, CancellationToken cancellationToken);
@@ -62,8 +64,8 @@ public interface IRetryQueue
     /// <summary>Removes a resolved item. False when the lease expired or was taken over (stale worker).</summary>
     Task<bool> AckAsync(ClaimedItem claimed, CancellationToken cancellationToken);
 
-    /// <summary>Stores <paramref name="updated"/> and makes it due at <paramref name="dueAt"/>. False when the lease is stale.</summary>
-    Task<bool> RescheduleAsync(ClaimedItem claimed, OrphanItem updated, DateTimeOffset dueAt, CancellationToken cancellationToken);
+    /// <summary>Stores <paramref name="updated"/> and makes it due after <paramref name="delay"/>. False when the lease is stale.</summary>
+    Task<bool> RescheduleAsync(ClaimedItem claimed, OrphanItem updated, TimeSpan delay, CancellationToken cancellationToken);
 
     /// <summary>Gives an item back unchanged, due now (shutdown, a dependency outage). False when the lease is stale.</summary>
     Task<bool> ReleaseAsync(ClaimedItem claimed, CancellationToken cancellationToken);
