@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SalesAuto.Core.DeadLetters;
+using SalesAuto.Core.Enrollments;
+using SalesAuto.Core.Events;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
 using SalesAuto.Core.Postgres;
@@ -68,6 +70,11 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<AdminKeyValidator>();
 
         services.TryAddSingleton<IRetryQueue, RedisRetryQueue>();
+        services.TryAddSingleton<RetryCycle>();
+
+        services.TryAddSingleton<IEventProcessor, PostgresEventProcessor>();
+        services.TryAddSingleton<EnrollmentStore>();
+        services.TryAddSingleton<EnrollmentEndpoints>();
         return services;
     }
 

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
 
@@ -13,25 +13,18 @@ internal static class Endpoints
         {
             if (Handler(route.Name) is null) { continue; } // TODO(foundation): remove once every handler exists
             var builder = app.MapMethods($"/{Routes.Prefix}/{route.Template}", [route.Method], Handler(route.Name)!).WithName(route.Name);
-            switch (route.Access)
+            // Metrics:RequireKey is enforced by Core's handler itself, the same on both hosts.
+            if (route.Access == Routes.Access.Key)
             {
-                case Routes.Access.Key:
-                    builder.AddEndpointFilter(RequireAdminKey).RequireRateLimiting(ServerSetup.AdminRateLimitPolicy);
-                    break;
-                case Routes.Access.MetricsKey:
-                    builder.AddEndpointFilter(async (context, next) =>
-                        context.HttpContext.RequestServices.GetRequiredService<IOptionsMonitor<MetricsOptions>>().CurrentValue.RequireKey
-                            ? await RequireAdminKey(context, next)
-                            : await next(context));
-                    break;
-                case Routes.Access.Anonymous:
-                    break;
+                builder.AddEndpointFilter(RequireAdminKey).RequireRateLimiting(ServerSetup.AdminRateLimitPolicy);
             }
         }
     }
 
     private static Delegate? Handler(string name) => name switch
     {
+        "UpsertEnrollment" => (HttpContext context, EnrollmentEndpoints enrollments) => enrollments.UpsertAsync(context, context.RequestAborted),
+        "GetCampaignStats" => (HttpContext context, string campaignId, EnrollmentEndpoints enrollments) => enrollments.GetCampaignStatsAsync(context, campaignId, context.RequestAborted),
         "GetHealth" => (HttpContext context, HealthEndpoints health) => health.GetHealthAsync(context, context.RequestAborted),
         "GetMetrics" => (HttpContext context, HealthEndpoints health) => health.GetMetricsAsync(context, context.RequestAborted),
         _ => null,

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SalesAuto.Core.Observability;
 using SalesAuto.Core.Postgres;
+using SalesAuto.Core.RetryQueue;
 
 namespace SalesAuto.Server;
 
@@ -18,4 +19,40 @@ internal sealed class MigrationHostedService(PostgresMigrator migrator, IOptions
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// Runs the retry cycle on <c>RetryQueue:Schedule</c>, the NCRONTAB the Functions timer uses. On
+/// shutdown (SIGTERM) the token stops the cycle from claiming more; what it holds is finished or
+/// released within the host's shutdown timeout.
+/// </summary>
+internal sealed partial class RetryCycleHostedService(RetryCycle cycle, IOptions<RetryQueueOptions> options, TimeProvider time, ILogger<RetryCycleHostedService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.CycleEnabled)
+        {
+            CycleDisabled(logger);
+            return;
+        }
+
+        var schedule = options.Value.ParsedSchedule();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var wait = schedule.GetNextOccurrence(now) - now;
+            try
+            {
+                await Task.Delay(wait, time, stoppingToken);
+                await cycle.RunAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "RetryQueue:CycleEnabled is false: this instance does not run the retry cycle")]
+    private static partial void CycleDisabled(ILogger logger);
 }

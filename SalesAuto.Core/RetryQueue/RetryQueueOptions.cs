@@ -70,6 +70,13 @@ public sealed class RetryQueueOptions : IValidatableObject
         return Delays[Math.Min(attemptsSoFar, Delays.Count - 1)];
     }
 
+    /// <summary>
+    /// The wait before the next attempt: <see cref="DelayAfter"/> plus a random jitter of up to
+    /// <see cref="JitterMax"/>, so orphans parked together do not all come due in the same instant.
+    /// </summary>
+    public TimeSpan NextDelay(int attemptsSoFar) =>
+        DelayAfter(attemptsSoFar) + TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * Math.Max(0, JitterMax.Ticks)));
+
     /// <summary>The parsed schedule.</summary>
     public CrontabSchedule ParsedSchedule() =>
         CrontabSchedule.Parse(Schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true });

@@ -1,0 +1,153 @@
+using SalesAuto.Core.Enrollments;
+using SalesAuto.Core.Events;
+using SalesAuto.Core.Tests.Infrastructure;
+
+namespace SalesAuto.Core.Tests.Events;
+
+public sealed class EventProcessorTests(PostgresSchema schema) : IClassFixture<PostgresSchema>
+{
+    private readonly PostgresEventProcessor _processor = new(schema.DataSource);
+    private readonly EnrollmentStore _enrollments = new(schema.DataSource);
+
+    [Fact]
+    public async Task ApplyAsync_AppliesThenReportsDuplicate_WhenSameEventArrivesTwice()
+    {
+        var campaign = NewId("cam");
+        await _enrollments.UpsertAsync(campaign, "ann@example.com", null, null, TestContext.Token);
+        var opened = Event(campaign, "ann@example.com", "email.opened");
+
+        var first = await _processor.ApplyAsync([opened], TestContext.Token);
+        var second = await _processor.ApplyAsync([opened], TestContext.Token);
+
+        Assert.Equal([EventOutcome.Applied], first);
+        Assert.Equal([EventOutcome.Duplicate], second);
+        Assert.Equal(1, (await _enrollments.GetStatsAsync(campaign, TestContext.Token))!.Events["email.opened"]);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ReportsOrphan_WhenEnrollmentDoesNotExist()
+    {
+        var outcomes = await _processor.ApplyAsync([Event(NewId("cam"), "nobody@example.com", "email.sent")], TestContext.Token);
+
+        Assert.Equal([EventOutcome.Orphan], outcomes);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_CountsRepeatsWithinOneBatchAsDuplicates()
+    {
+        var campaign = NewId("cam");
+        await _enrollments.UpsertAsync(campaign, "bob@example.com", null, null, TestContext.Token);
+        var sent = Event(campaign, "bob@example.com", "email.sent");
+        var clicked = Event(campaign, "bob@example.com", "email.clicked");
+
+        var outcomes = await _processor.ApplyAsync([sent, clicked, sent, sent], TestContext.Token);
+
+        Assert.Equal([EventOutcome.Applied, EventOutcome.Applied, EventOutcome.Duplicate, EventOutcome.Duplicate], outcomes);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_MatchesByCrmContact_ToTheNewestEnrollment_WhenEventHasNoEmail()
+    {
+        var older = NewId("cam");
+        var newer = NewId("cam");
+        var contact = NewId("crm");
+        await _enrollments.UpsertAsync(older, "cara@example.com", contact, null, TestContext.Token);
+        await Task.Delay(20, TestContext.Token);
+        await _enrollments.UpsertAsync(newer, "cara@example.com", contact, null, TestContext.Token);
+        var changed = new CanonicalEvent("hubspot", NewId("hs"), "contact.updated", DateTimeOffset.UtcNow, null, null, contact, "{}");
+
+        var outcomes = await _processor.ApplyAsync([changed], TestContext.Token);
+
+        Assert.Equal([EventOutcome.Applied], outcomes);
+        Assert.Equal(1, (await _enrollments.GetStatsAsync(newer, TestContext.Token))!.Events["contact.updated"]);
+        Assert.Empty((await _enrollments.GetStatsAsync(older, TestContext.Token))!.Events);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_CostsOneRoundTrip_WhateverTheBatchSize()
+    {
+        var campaign = NewId("cam");
+        await _enrollments.UpsertAsync(campaign, "dan@example.com", null, null, TestContext.Token);
+        var batch = Enumerable.Range(0, 500).Select(_ => Event(campaign, "dan@example.com", "email.opened")).ToList();
+        var orphans = Enumerable.Range(0, 500).Select(i => Event(campaign, $"missing{i}@example.com", "email.opened")).ToList();
+
+        using var counter = new RoundTripCounter();
+        var outcomes = await _processor.ApplyAsync([.. batch, .. orphans], TestContext.Token);
+
+        Assert.Equal(1, counter.Count);
+        Assert.Equal(500, outcomes.Count(o => o == EventOutcome.Applied));
+        Assert.Equal(500, outcomes.Count(o => o == EventOutcome.Orphan));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_KeepsStatsExact_WhenEightClientsDeliverTheSameEventsConcurrently()
+    {
+        var campaign = NewId("cam");
+        var emails = Enumerable.Range(0, 20).Select(i => $"lead{i}@example.com").ToList();
+        foreach (var email in emails)
+        {
+            await _enrollments.UpsertAsync(campaign, email, null, null, TestContext.Token);
+        }
+
+        string[] types = ["email.sent", "email.opened", "email.clicked", "email.replied"];
+        var distinct = emails.SelectMany(email => types.Select(type => Event(campaign, email, type))).ToList();
+
+        // Each client sends every event, in its own shuffled order and batch sizes, twice.
+        var clients = Enumerable.Range(0, 8).Select(client => Task.Run(async () =>
+        {
+            var random = new Random(client);
+            var applied = 0;
+            for (var round = 0; round < 2; round++)
+            {
+                var order = distinct.OrderBy(_ => random.Next()).ToList();
+                for (var i = 0; i < order.Count;)
+                {
+                    var size = random.Next(1, 12);
+                    var outcomes = await _processor.ApplyAsync(order.Skip(i).Take(size).ToList(), TestContext.Token);
+                    applied += outcomes.Count(o => o == EventOutcome.Applied);
+                    i += size;
+                }
+            }
+
+            return applied;
+        })).ToList();
+        var appliedPerClient = await Task.WhenAll(clients);
+
+        Assert.Equal(distinct.Count, appliedPerClient.Sum());
+        var stats = (await _enrollments.GetStatsAsync(campaign, TestContext.Token))!;
+        Assert.Equal(20, stats.Enrollments);
+        Assert.All(types, type => Assert.Equal(20, stats.Events[type]));
+        await using var count = schema.DataSource.CreateCommand($"select count(*) from campaign_events where campaign_id = '{campaign}'");
+        Assert.Equal((long)distinct.Count, await count.ExecuteScalarAsync(TestContext.Token));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_StoresUnknownTypesUnderTheirOwnName()
+    {
+        var campaign = NewId("cam");
+        await _enrollments.UpsertAsync(campaign, "eve@example.com", null, null, TestContext.Token);
+
+        await _processor.ApplyAsync([Event(campaign, "eve@example.com", "linkedinVisitDone")], TestContext.Token);
+
+        Assert.Equal(1, (await _enrollments.GetStatsAsync(campaign, TestContext.Token))!.Events["linkedinVisitDone"]);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_StoresThePayloadAsJson()
+    {
+        var campaign = NewId("cam");
+        await _enrollments.UpsertAsync(campaign, "fay@example.com", null, null, TestContext.Token);
+        var evt = Event(campaign, "fay@example.com", "email.replied") with { Payload = """{"id":"x","data":{"sentiment":"positive"}}""" };
+
+        await _processor.ApplyAsync([evt], TestContext.Token);
+
+        await using var command = schema.DataSource.CreateCommand("select payload->'data'->>'sentiment' from campaign_events where event_id = @id");
+        command.Parameters.AddWithValue("id", evt.EventId);
+        Assert.Equal("positive", await command.ExecuteScalarAsync(TestContext.Token));
+    }
+
+    private static CanonicalEvent Event(string campaign, string email, string type) =>
+        new("lemlist", NewId("act"), type, DateTimeOffset.UtcNow, campaign, email, null, "{}");
+
+    private static string NewId(string stem) => $"{stem}_{Guid.NewGuid():N}";
+}

@@ -1,0 +1,126 @@
+using System.Net.Mail;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using SalesAuto.Core.Events;
+using SalesAuto.Core.Http;
+using SalesAuto.Core.Observability;
+using SalesAuto.Core.RetryQueue;
+
+namespace SalesAuto.Core.Enrollments;
+
+/// <summary><c>POST /api/enrollments</c> and <c>GET /api/campaigns/{campaignId}/stats</c>, shared by both hosts.</summary>
+public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQueue queue, SalesAutoMetrics metrics, ILogger<EnrollmentEndpoints> logger)
+{
+    /// <summary>The longest campaign or CRM contact id accepted.</summary>
+    public const int MaxIdLength = 200;
+
+    /// <summary>
+    /// Creates or updates an enrollment (idempotent: 201 when created, 200 when it existed) and
+    /// releases the orphans parked for it at once. When Redis is down the enrollment is still
+    /// stored and the orphans are applied on their next scheduled retry ("released": null).
+    /// </summary>
+    public async Task<IResult> UpsertAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var body = await JsonRequestBody.ReadObjectAsync(context.Request, cancellationToken).ConfigureAwait(false);
+        if (body.Problem is { } bodyProblem)
+        {
+            return bodyProblem;
+        }
+
+        var root = body.Root;
+        var problems = new[]
+        {
+            JsonRequestBody.RequiredString(root, "campaignId", MaxIdLength, out var campaignId),
+            JsonRequestBody.RequiredString(root, "email", 320, out var email),
+            JsonRequestBody.OptionalString(root, "crmContactId", MaxIdLength, out var crmContactId),
+            JsonRequestBody.OptionalString(root, "campaignName", 500, out var campaignName),
+        };
+        if (problems.FirstOrDefault(p => p is not null) is { } problem)
+        {
+            return problem;
+        }
+
+        email = email.ToLowerInvariant();
+        if (!MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+        {
+            return Problems.BadRequest("'email' is not a valid email address.");
+        }
+
+        Enrollment enrollment;
+        try
+        {
+            enrollment = await store.UpsertAsync(campaignId, email, crmContactId, campaignName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            metrics.PostgresErrors.Inc();
+            Log.EnrollmentStoreFailed(logger, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");
+            return Problems.Unavailable("Postgres is unavailable; the enrollment was not stored. Retry later.");
+        }
+
+        int? released;
+        try
+        {
+            List<string> keys = [EnrollmentKeys.ByEmail(enrollment.CampaignId, enrollment.Email)];
+            if (enrollment.CrmContactId is { } crm)
+            {
+                keys.Add(EnrollmentKeys.ByCrmContact(crm));
+            }
+
+            released = await queue.PromoteAsync(keys, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetryQueueUnavailableException exception)
+        {
+            // Stored: its orphans are applied on their next scheduled retry instead of now.
+            released = null;
+            Log.PromoteFailed(logger, exception);
+        }
+
+        var response = new
+        {
+            id = enrollment.Id,
+            campaignId = enrollment.CampaignId,
+            email = enrollment.Email,
+            crmContactId = enrollment.CrmContactId,
+            created = enrollment.Created,
+            released,
+        };
+        return Results.Json(response, JsonDefaults.Options, statusCode: enrollment.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    /// <summary>The campaign's enrollment count and event counts by type, exact; 404 when the campaign is unknown.</summary>
+    public async Task<IResult> GetCampaignStatsAsync(HttpContext context, string campaignId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (string.IsNullOrWhiteSpace(campaignId) || campaignId.Length > MaxIdLength)
+        {
+            return Problems.BadRequest($"The campaign id must be 1 to {MaxIdLength} characters.");
+        }
+
+        try
+        {
+            var stats = await store.GetStatsAsync(campaignId, cancellationToken).ConfigureAwait(false);
+            return stats is null
+                ? Problems.NotFound($"Campaign '{campaignId}' has no enrollments.")
+                : Results.Json(stats, JsonDefaults.Options);
+        }
+        catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            metrics.PostgresErrors.Inc();
+            Log.EnrollmentStoreFailed(logger, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");
+            return Problems.Unavailable("Postgres is unavailable. Retry later.");
+        }
+    }
+
+    private static partial class Log
+    {
+        // No exception object: Postgres messages can quote row values (an email in a key violation).
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Enrollment store failed: {ExceptionType} (SQLSTATE {SqlState})")]
+        public static partial void EnrollmentStoreFailed(ILogger logger, string exceptionType, string sqlState);
+
+        [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Could not release parked orphans now; they are retried on schedule")]
+        public static partial void PromoteFailed(ILogger logger, Exception exception);
+    }
+}

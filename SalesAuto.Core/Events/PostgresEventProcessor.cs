@@ -1,0 +1,117 @@
+using Npgsql;
+using NpgsqlTypes;
+using SalesAuto.Core.Postgres;
+
+namespace SalesAuto.Core.Events;
+
+/// <summary>
+/// Stores a batch of events in one statement, one round trip: each event finds its enrollment,
+/// is inserted with <c>on conflict (source, event_id) do nothing</c>, and comes back as applied,
+/// duplicate or orphan. Campaign statistics are counted from the stored rows, so they are exact
+/// by construction: there is no counter to drift and no hot counter row for concurrent deliveries
+/// to queue on.
+/// </summary>
+public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource) : IEventProcessor
+{
+    // Enrollment lookup: by campaign and lower-cased email when the event names both, else by CRM
+    // contact id, newest enrollment first (docs/webhooks.md, "Enrollment matching"). Rows are
+    // inserted in key order so two batches sharing events lock them in the same order and
+    // cannot deadlock each other.
+    private const string ApplySql = """
+        with input as (
+            select *
+            from unnest(@ords, @sources, @event_ids, @types, @occurred_at, @campaign_ids, @emails, @crm_contact_ids, @payloads)
+                as t(ord, source, event_id, type, occurred_at, campaign_id, email, crm_contact_id, payload)
+        ),
+        resolved as (
+            select i.*,
+                   coalesce(by_email.id, by_crm.id) as enrollment_id,
+                   coalesce(by_email.campaign_id, by_crm.campaign_id) as enrollment_campaign_id
+            from input i
+            left join lateral (
+                select e.id, e.campaign_id from enrollments e
+                where i.email is not null and i.campaign_id is not null
+                  and e.campaign_id = i.campaign_id and e.email = i.email
+            ) by_email on true
+            left join lateral (
+                select e.id, e.campaign_id from enrollments e
+                where (i.email is null or i.campaign_id is null) and i.crm_contact_id is not null
+                  and e.crm_contact_id = i.crm_contact_id
+                order by e.created_at desc, e.id desc
+                limit 1
+            ) by_crm on true
+        ),
+        inserted as (
+            insert into campaign_events (source, event_id, enrollment_id, campaign_id, type, occurred_at, payload)
+            select source, event_id, enrollment_id, enrollment_campaign_id, type, occurred_at, payload
+            from resolved
+            where enrollment_id is not null
+            order by source, event_id
+            on conflict (source, event_id) do nothing
+            returning source, event_id
+        )
+        select r.ord,
+               case
+                   when ins.event_id is not null then 0
+                   when r.enrollment_id is not null then 1
+                   when exists (select 1 from campaign_events ce where ce.source = r.source and ce.event_id = r.event_id) then 1
+                   else 2
+               end as outcome
+        from resolved r
+        left join inserted ins on ins.source = r.source and ins.event_id = r.event_id
+        """;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<EventOutcome>> ApplyAsync(IReadOnlyList<CanonicalEvent> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var outcomes = new EventOutcome[events.Count];
+        if (events.Count == 0)
+        {
+            return outcomes;
+        }
+
+        // The same event twice in one batch: the first is sent, the rest are duplicates.
+        var firstIndex = new Dictionary<(string, string), int>();
+        var unique = new List<int>(events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (firstIndex.TryAdd((events[i].Source, events[i].EventId), i))
+            {
+                unique.Add(i);
+            }
+            else
+            {
+                outcomes[i] = EventOutcome.Duplicate;
+            }
+        }
+
+        await PostgresRetry.ExecuteAsync(async token =>
+        {
+            await using var command = dataSource.CreateCommand(ApplySql);
+            var parameters = command.Parameters;
+            parameters.Add(new NpgsqlParameter<int[]>("ords", unique.ToArray()));
+            parameters.Add(Text("sources", unique, e => e.Source));
+            parameters.Add(Text("event_ids", unique, e => e.EventId));
+            parameters.Add(Text("types", unique, e => e.Type));
+            parameters.Add(new NpgsqlParameter<DateTime[]>("occurred_at", unique.Select(i => events[i].OccurredAt.UtcDateTime).ToArray()));
+            parameters.Add(Text("campaign_ids", unique, e => e.CampaignId));
+            parameters.Add(Text("emails", unique, e => e.Email));
+            parameters.Add(Text("crm_contact_ids", unique, e => e.CrmContactId));
+            parameters.Add(new NpgsqlParameter("payloads", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = unique.Select(i => events[i].Payload).ToArray() });
+
+            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                outcomes[reader.GetInt32(0)] = (EventOutcome)reader.GetInt32(1);
+            }
+
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+
+        return outcomes;
+
+        NpgsqlParameter Text(string name, List<int> indexes, Func<CanonicalEvent, string?> select) =>
+            new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = indexes.Select(i => select(events[i])).ToArray() };
+    }
+}

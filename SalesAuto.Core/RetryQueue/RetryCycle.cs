@@ -1,0 +1,326 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SalesAuto.Core.DeadLetters;
+using SalesAuto.Core.Events;
+using SalesAuto.Core.Observability;
+
+namespace SalesAuto.Core.RetryQueue;
+
+/// <summary>How a cycle ended.</summary>
+public enum CycleOutcome
+{
+    /// <summary>Ran until nothing was due, the budget was spent, or it was cancelled.</summary>
+    Completed,
+
+    /// <summary>Did not run: another cycle holds the lock, here or on another instance.</summary>
+    Skipped,
+
+    /// <summary>A dependency failed; what it held was released, nothing was lost.</summary>
+    Failed,
+}
+
+/// <summary>What one cycle did.</summary>
+public sealed record CycleResult(
+    CycleOutcome Outcome,
+    int Claimed = 0,
+    int Applied = 0,
+    int Duplicates = 0,
+    int Rescheduled = 0,
+    int DeadLettered = 0,
+    int Released = 0,
+    int Reclaimed = 0,
+    int StaleAcks = 0,
+    TimeSpan Duration = default);
+
+/// <summary>
+/// The batch-limited retry cycle both hosts run on <c>RetryQueue:Schedule</c>: it claims batches of
+/// <c>BatchSize</c> due orphans and keeps going while some remain, within a budget shorter than the
+/// schedule's interval, so a backlog drains at full speed while each claim stays bounded. Cycles
+/// never overlap: in-process by a semaphore, across instances by a Redis lock with a fencing token
+/// (the Functions timer is a singleton, but its blob lease can be lost). Item leases with fencing
+/// tokens make even a cycle that lost its lock harmless: a stale worker cannot ack.
+/// </summary>
+public sealed partial class RetryCycle(
+    IRetryQueue queue,
+    IEventProcessor processor,
+    IDeadLetterStore deadLetters,
+    IOptions<RetryQueueOptions> options,
+    SalesAutoMetrics metrics,
+    CycleMonitor monitor,
+    MetricsRefresher refresher,
+    ILogger<RetryCycle> logger)
+{
+    private readonly SemaphoreSlim _running = new(1, 1);
+    private bool _postgresDown;
+    private bool _redisDown;
+
+    /// <summary>Runs one cycle. Never throws for a dependency outage: the result says Failed and the next cycle resumes.</summary>
+    public async Task<CycleResult> RunAsync(CancellationToken cancellationToken)
+    {
+        if (!await _running.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            return Finish(new CycleResult(CycleOutcome.Skipped));
+        }
+
+        try
+        {
+            return Finish(await RunLockedAsync(cancellationToken).ConfigureAwait(false));
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
+    private async Task<CycleResult> RunLockedAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var started = Stopwatch.GetTimestamp();
+        var budget = settings.EffectiveCycleBudget();
+        // The lock outlives the budget by one lease, so a crashed holder blocks others briefly.
+        var lockTtl = budget + settings.Lease;
+        var totals = new Totals();
+        try
+        {
+            var cycleLock = await queue.TryAcquireCycleLockAsync(lockTtl, cancellationToken).ConfigureAwait(false);
+            if (cycleLock is null)
+            {
+                return new CycleResult(CycleOutcome.Skipped);
+            }
+
+            await using (cycleLock.ConfigureAwait(false))
+            {
+                while (!cancellationToken.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < budget)
+                {
+                    var claim = await queue.ClaimAsync(settings.BatchSize, cancellationToken).ConfigureAwait(false);
+                    totals.Reclaimed += claim.Reclaimed;
+                    if (claim.Items.Count == 0)
+                    {
+                        break;
+                    }
+
+                    totals.Claimed += claim.Items.Count;
+                    await ProcessBatchAsync(claim.Items, totals, cancellationToken).ConfigureAwait(false);
+                    if (!await cycleLock.ExtendAsync(lockTtl, CancellationToken.None).ConfigureAwait(false))
+                    {
+                        Log.LockLost(logger);
+                        break;
+                    }
+                }
+            }
+
+            Recovered();
+            await monitor.RecordCompletedAsync().ConfigureAwait(false);
+            await refresher.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+            return totals.ToResult(CycleOutcome.Completed, Stopwatch.GetElapsedTime(started));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return totals.ToResult(CycleOutcome.Completed, Stopwatch.GetElapsedTime(started));
+        }
+        catch (RetryQueueUnavailableException exception)
+        {
+            if (!_redisDown)
+            {
+                _redisDown = true;
+                Log.RedisOutage(logger, exception.Message);
+            }
+
+            return totals.ToResult(CycleOutcome.Failed, Stopwatch.GetElapsedTime(started));
+        }
+        catch (Exception exception) when (IsPostgresFailure(exception))
+        {
+            metrics.PostgresErrors.Inc();
+            if (!_postgresDown)
+            {
+                _postgresDown = true;
+                Log.PostgresOutage(logger, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");
+            }
+
+            return totals.ToResult(CycleOutcome.Failed, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    // One claimed batch: one round trip to store the events, then per item: ack, reschedule or
+    // dead-letter. Postgres is written before Redis is told, so a crash in between repeats work
+    // (idempotently) and never loses it. Once the events are stored, the rest runs to its end even
+    // when the host is stopping: what is held is finished or released, never abandoned.
+    private async Task ProcessBatchAsync(IReadOnlyList<ClaimedItem> batch, Totals totals, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var settings = options.Value;
+        IReadOnlyList<EventOutcome> outcomes;
+        try
+        {
+            outcomes = await processor.ApplyAsync([.. batch.Select(c => c.Item.Event)], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsPostgresFailure(exception) || exception is OperationCanceledException)
+        {
+            // Not the enrollment's fault: no attempt is spent. Everything goes back, due now.
+            var released = await Task.WhenAll(batch.Select(c => queue.ReleaseAsync(c, CancellationToken.None))).ConfigureAwait(false);
+            totals.Released += released.Count(r => r);
+            metrics.OrphansProcessed.WithLabels("released").Inc(batch.Count);
+            throw;
+        }
+
+        var resolved = new List<ClaimedItem>();
+        var replayed = new List<Guid>();
+        var exhausted = new List<(ClaimedItem Claimed, int Attempts)>();
+        var reschedules = new List<Task<bool>>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var claimed = batch[i];
+            var item = claimed.Item;
+            if (outcomes[i] is EventOutcome.Applied or EventOutcome.Duplicate)
+            {
+                resolved.Add(claimed);
+                if (item.ReplayOf is { } deadLetterId)
+                {
+                    replayed.Add(deadLetterId);
+                }
+
+                var label = outcomes[i] == EventOutcome.Applied ? "applied" : "duplicate";
+                metrics.OrphansProcessed.WithLabels(label).Inc();
+                metrics.OrphanAttempts.Observe(item.Attempts + 1);
+                if (outcomes[i] == EventOutcome.Applied)
+                {
+                    totals.Applied++;
+                }
+                else
+                {
+                    totals.Duplicates++;
+                }
+
+                continue;
+            }
+
+            // The enrollment is still missing: this attempt is spent.
+            var attempts = item.Attempts + 1;
+            if (attempts >= settings.MaxAttempts)
+            {
+                exhausted.Add((claimed, attempts));
+                continue;
+            }
+
+            var updated = item with { Attempts = attempts, LastFailure = $"enrollment not found (attempt {attempts} of {settings.MaxAttempts})" };
+            reschedules.Add(queue.RescheduleAsync(claimed, updated, settings.NextDelay(attempts), CancellationToken.None));
+        }
+
+        try
+        {
+            if (replayed.Count > 0)
+            {
+                await deadLetters.MarkReplayedAsync(replayed, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (exhausted.Count > 0)
+            {
+                await deadLetters.AddAsync(
+                    [.. exhausted.Select(x => new NewDeadLetter(x.Claimed.Item.Event, x.Attempts, x.Claimed.Item.FirstSeenAt, $"enrollment not found after {x.Attempts} attempts"))],
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (IsPostgresFailure(exception))
+        {
+            // Not written to Postgres, so not removed from Redis: give them back unchanged.
+            await Task.WhenAll(resolved.Concat(exhausted.Select(x => x.Claimed)).Select(c => queue.ReleaseAsync(c, CancellationToken.None))).ConfigureAwait(false);
+            await Task.WhenAll(reschedules).ConfigureAwait(false);
+            throw;
+        }
+
+        if (exhausted.Count > 0)
+        {
+            metrics.OrphansDeadLettered.Inc(exhausted.Count);
+            metrics.OrphansProcessed.WithLabels("dead_lettered").Inc(exhausted.Count);
+            foreach (var (_, attempts) in exhausted)
+            {
+                metrics.OrphanAttempts.Observe(attempts);
+            }
+
+            totals.DeadLettered += exhausted.Count;
+            resolved.AddRange(exhausted.Select(x => x.Claimed));
+        }
+
+        var acks = await Task.WhenAll(resolved.Select(c => queue.AckAsync(c, CancellationToken.None))).ConfigureAwait(false);
+        var rescheduled = await Task.WhenAll(reschedules).ConfigureAwait(false);
+        metrics.OrphansProcessed.WithLabels("rescheduled").Inc(rescheduled.Length);
+        totals.Rescheduled += rescheduled.Length;
+
+        // A refused ack means our lease expired and another worker owns the item now; its effect
+        // is idempotent, so the only cost is repeated work. Worth a log line: the lease is too short.
+        var stale = acks.Count(a => !a) + rescheduled.Count(r => !r);
+        if (stale > 0)
+        {
+            totals.StaleAcks += stale;
+            Log.StaleLeases(logger, stale);
+        }
+
+        metrics.OrphanProcessing.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    private CycleResult Finish(CycleResult result)
+    {
+        var label = result.Outcome switch
+        {
+            CycleOutcome.Completed => "completed",
+            CycleOutcome.Skipped => "skipped",
+            _ => "failed",
+        };
+        metrics.RetryCycles.WithLabels(label).Inc();
+        if (result.Claimed > 0 || result.Reclaimed > 0)
+        {
+            Log.CycleFinished(logger, label, result.Claimed, result.Applied + result.Duplicates, result.Rescheduled, result.DeadLettered, result.Reclaimed, result.Duration.TotalMilliseconds);
+        }
+
+        return result;
+    }
+
+    private void Recovered()
+    {
+        if (_postgresDown || _redisDown)
+        {
+            _postgresDown = _redisDown = false;
+            Log.Recovered(logger);
+        }
+    }
+
+    private static bool IsPostgresFailure(Exception exception) => exception is NpgsqlException or TimeoutException;
+
+    private sealed class Totals
+    {
+        public int Claimed;
+        public int Applied;
+        public int Duplicates;
+        public int Rescheduled;
+        public int DeadLettered;
+        public int Released;
+        public int Reclaimed;
+        public int StaleAcks;
+
+        public CycleResult ToResult(CycleOutcome outcome, TimeSpan duration) =>
+            new(outcome, Claimed, Applied, Duplicates, Rescheduled, DeadLettered, Released, Reclaimed, StaleAcks, duration);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Retry cycle {Result}: claimed {Claimed}, resolved {Resolved}, rescheduled {Rescheduled}, dead-lettered {DeadLettered}, reclaimed {Reclaimed} in {ElapsedMs} ms")]
+        public static partial void CycleFinished(ILogger logger, string result, int claimed, int resolved, int rescheduled, int deadLettered, int reclaimed, double elapsedMs);
+
+        [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Retry cycle failing: Postgres unavailable ({ExceptionType}, SQLSTATE {SqlState}); items released, no attempts spent; logged once per outage")]
+        public static partial void PostgresOutage(ILogger logger, string exceptionType, string sqlState);
+
+        [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "Retry cycle failing: Redis unavailable ({Reason}); logged once per outage")]
+        public static partial void RedisOutage(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Retry cycle recovered")]
+        public static partial void Recovered(ILogger logger);
+
+        [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Retry cycle lost its lock; stopping early")]
+        public static partial void LockLost(ILogger logger);
+
+        [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "{Count} leases had expired before the work was acknowledged; consider a longer RetryQueue:Lease")]
+        public static partial void StaleLeases(ILogger logger, int count);
+    }
+}
