@@ -50,8 +50,16 @@ internal sealed partial class RetryCycleHostedService(RetryCycle cycle, IOptions
             {
                 return;
             }
+            catch (Exception exception)
+            {
+                // A bug in one cycle must not stop the host or the next cycle.
+                CycleCrashed(logger, exception.GetType().Name, exception);
+            }
         }
     }
+
+    [LoggerMessage(EventId = 9102, Level = LogLevel.Error, Message = "Retry cycle threw {ExceptionType}; the next cycle runs on schedule")]
+    private static partial void CycleCrashed(ILogger logger, string exceptionType, Exception exception);
 
     [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "RetryQueue:CycleEnabled is false: this instance does not run the retry cycle")]
     private static partial void CycleDisabled(ILogger logger);

@@ -7,13 +7,12 @@ namespace SalesAuto.Server;
 /// <summary>Builds SalesAuto.Server; Program.cs and the tests both start it through here.</summary>
 public static class ServerApp
 {
-    /// <summary>Builds the app; <paramref name="configure"/> lets tests add settings after the standard sources.</summary>
-    public static WebApplication Build(string[] args, Action<ConfigurationManager>? configure = null)
+    /// <summary>Builds the app; <paramref name="customize"/> lets tests add settings (after the standard sources) or logging providers.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         // Written by scripts/deps.sh (ignored by git): the local connection strings.
         builder.Configuration.AddJsonFile("appsettings.Local.json", optional: true, reloadOnChange: false);
-        configure?.Invoke(builder.Configuration);
 
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(options =>
@@ -23,6 +22,7 @@ public static class ServerApp
             options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
 
+        customize?.Invoke(builder);
         builder.Services.AddSalesAutoCore(builder.Configuration);
         builder.Services.AddSalesAutoServer();
 

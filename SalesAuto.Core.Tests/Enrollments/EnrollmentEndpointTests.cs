@@ -5,27 +5,8 @@ using SalesAuto.Core.Tests.Infrastructure;
 
 namespace SalesAuto.Core.Tests.Enrollments;
 
-public sealed class EnrollmentEndpointTests(EnrollmentEndpointTests.Fixture fixture) : IClassFixture<EnrollmentEndpointTests.Fixture>
+public sealed class EnrollmentEndpointTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    public sealed class Fixture : IAsyncLifetime
-    {
-        public PostgresSchema Schema { get; } = new();
-
-        public RunningServer Server { get; private set; } = null!;
-
-        public async Task InitializeAsync()
-        {
-            await Schema.InitializeAsync();
-            Server = await RunningServer.StartAsync(RunningServer.DefaultSettings(Schema.ConnectionString, TestEnvironment.UniqueName("enroll") + ":"));
-        }
-
-        public async Task DisposeAsync()
-        {
-            await Server.DisposeAsync();
-            await Schema.DisposeAsync();
-        }
-    }
-
     private RunningServer Server => fixture.Server;
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class OptionsValidationTests
         var settings = RunningServer.DefaultSettings(TestEnvironment.PostgresConnectionString, "unused:");
         settings.Remove(key);
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => RunningServer.StartAsync(settings, c => c[key] = null));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => RunningServer.StartAsync(settings, b => b.Configuration[key] = null));
 
         Assert.Contains(key, Flatten(error), StringComparison.Ordinal);
     }
@@ -52,7 +52,7 @@ public sealed class OptionsValidationTests
     [Fact]
     public void Delays_DefaultToTheDesignedSchedule_WhenNotSet()
     {
-        using var app = ServerApp.Build([], c => c.AddInMemoryCollection(RunningServer.DefaultSettings(TestEnvironment.PostgresConnectionString, "x:")));
+        using var app = ServerApp.Build([], b => b.Configuration.AddInMemoryCollection(RunningServer.DefaultSettings(TestEnvironment.PostgresConnectionString, "x:")));
         var options = app.Services.GetRequiredService<IOptions<RetryQueueOptions>>().Value;
 
         Assert.Equal(RetryQueueOptions.DefaultDelays, options.Delays);
@@ -65,7 +65,7 @@ public sealed class OptionsValidationTests
     {
         var settings = RunningServer.DefaultSettings(TestEnvironment.PostgresConnectionString, "x:");
         settings["RetryQueue:Delays"] = "00:00:01, 00:00:02,00:01:00";
-        using var app = ServerApp.Build([], c => c.AddInMemoryCollection(settings));
+        using var app = ServerApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
 
         var options = app.Services.GetRequiredService<IOptions<RetryQueueOptions>>().Value;
 
@@ -79,7 +79,7 @@ public sealed class OptionsValidationTests
         var settings = RunningServer.DefaultSettings(TestEnvironment.PostgresConnectionString, "x:");
         settings["RetryQueue:Delays:0"] = "00:00:03";
         settings["RetryQueue:Delays:1"] = "00:00:04";
-        using var app = ServerApp.Build([], c => c.AddInMemoryCollection(settings));
+        using var app = ServerApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
 
         var options = app.Services.GetRequiredService<IOptions<RetryQueueOptions>>().Value;
 

@@ -44,12 +44,12 @@ public sealed class RunningServer : IAsyncDisposable
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    public static async Task<RunningServer> StartAsync(IDictionary<string, string?> settings, Action<ConfigurationManager>? configure = null)
+    public static async Task<RunningServer> StartAsync(IDictionary<string, string?> settings, Action<WebApplicationBuilder>? customize = null)
     {
-        var app = ServerApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Testing"], configuration =>
+        var app = ServerApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Testing"], builder =>
         {
-            configuration.AddInMemoryCollection(settings);
-            configure?.Invoke(configuration);
+            builder.Configuration.AddInMemoryCollection(settings);
+            customize?.Invoke(builder);
         });
         await app.StartAsync();
         var address = app.Services.GetService(typeof(IServer)) is IServer server

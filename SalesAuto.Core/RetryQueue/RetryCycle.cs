@@ -5,6 +5,7 @@ using Npgsql;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Observability;
+using StackExchange.Redis;
 
 namespace SalesAuto.Core.RetryQueue;
 
@@ -112,7 +113,16 @@ public sealed partial class RetryCycle(
             }
 
             Recovered();
-            await monitor.RecordCompletedAsync().ConfigureAwait(false);
+            try
+            {
+                await monitor.RecordCompletedAsync().ConfigureAwait(false);
+            }
+            catch (RedisException)
+            {
+                // Only the health check's timestamp: the next cycle writes it again.
+                metrics.RedisErrors.Inc();
+            }
+
             await refresher.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
             return totals.ToResult(CycleOutcome.Completed, Stopwatch.GetElapsedTime(started));
         }
