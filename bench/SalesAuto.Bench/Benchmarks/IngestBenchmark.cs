@@ -1,0 +1,197 @@
+using System.Text.Json;
+using Npgsql;
+using SalesAuto.Bench.Infrastructure;
+
+namespace SalesAuto.Bench.Benchmarks;
+
+/// <summary>
+/// Benchmark 1, ingest (bench/ingest.sh): signed webhooks at a fixed concurrency against
+/// SalesAuto.Server, and the same single-event load against a bare one-INSERT endpoint (the
+/// ceiling), one after the other in the same run, from the same generator. Single Lemlist events
+/// and HubSpot batches, each over many campaigns and over one hot campaign.
+/// </summary>
+internal static class IngestBenchmark
+{
+    private const string Schema = "bench_ingest";
+    private const string CeilingSchema = "bench_ceiling";
+
+    public static async Task<Report> RunAsync(Cli cli, Machine machine, string command)
+    {
+        var duration = cli.Duration("duration", "20s");
+        var warmup = cli.Duration("warmup", "5s");
+        var concurrency = cli.Int("concurrency", 32);
+        var batchConcurrency = cli.Int("batch-concurrency", 8);
+        var batchSize = cli.Int("batch-size", 100);
+        var campaigns = cli.Int("campaigns", 1000);
+        var enrollments = cli.Int("enrollments", 100_000);
+        var hotEnrollments = cli.Int("hot-enrollments", 1000);
+        var only = cli.OptionalString("only");
+        cli.RejectUnknown();
+
+        var report = new Report("Ingest", command);
+        report.Size(Fmt.Inv($"Sizes: {warmup.TotalSeconds:0}s warm-up + {duration.TotalSeconds:0}s measured per scenario; single events at concurrency {concurrency}, HubSpot batches of {batchSize} at concurrency {batchConcurrency}; {enrollments:N0} enrollments over {campaigns:N0} campaigns, plus one hot campaign of {hotEnrollments:N0} enrollments."));
+
+        await using var redis = await PrivateRedis.StartAsync();
+        var postgres = await BenchEnvironment.RecreateSchemaAsync(Schema);
+        var ceilingPostgres = await BenchEnvironment.RecreateSchemaAsync(CeilingSchema);
+        await machine.AddPostgresVersionAsync(BenchEnvironment.Postgres);
+        machine.AddVersion("server and ceiling are child processes; the load generator shares the machine");
+        report.Size($"Redis: {PrivateRedis.Describe(redis.Port)} (only the server's health and cycle touch it here: no event is an orphan).");
+
+        await ExecuteAsync(ceilingPostgres, CeilingServer.TableSql);
+        var results = new List<(string Name, int Concurrency, LoadResult Result, string Source)>();
+
+        // The ceiling first, then SalesAuto: same generator, same bodies, same concurrency.
+        if (only is null || only.Contains("ceiling", StringComparison.Ordinal))
+        {
+            await using var ceiling = await ChildServer.StartAsync(
+                Path.Combine(AppContext.BaseDirectory, "SalesAuto.Bench.dll"), ["ceiling"],
+                new Dictionary<string, string> { ["ConnectionStrings__Postgres"] = ceilingPostgres }, "/health");
+            using var client = LoadGenerator.CreateClient(ceiling.BaseAddress, concurrency);
+            Console.WriteLine("ceiling: single events ...");
+            var result = await new LoadGenerator(client).RunAsync(
+                n => new HttpRequestMessage(HttpMethod.Post, "/ingest") { Content = Webhooks.Json(LemlistMany(n, "c", campaigns, enrollments)) },
+                1, concurrency, warmup, duration);
+            results.Add(("ceiling: bare endpoint, one INSERT per request", concurrency, result, "ceiling"));
+        }
+
+        await using (var server = await ServerSettings.StartAsync(ServerSettings.For(postgres, redis.ConnectionString, "bench:ingest:")))
+        {
+            await SeedAsync(postgres, campaigns, enrollments, hotEnrollments);
+            using var client = LoadGenerator.CreateClient(server.BaseAddress, Math.Max(concurrency, batchConcurrency));
+            var generator = new LoadGenerator(client);
+            var scenarios = new (string Key, string Name, int Concurrency, int Events, Func<long, HttpRequestMessage> Request, string Source)[]
+            {
+                ("lemlist-many", "SalesAuto: Lemlist single events, many campaigns", concurrency, 1,
+                    n => Webhooks.Lemlist(LemlistMany(n, "m", campaigns, enrollments)), "lemlist"),
+                ("lemlist-hot", "SalesAuto: Lemlist single events, one hot campaign", concurrency, 1,
+                    n => Webhooks.Lemlist(Webhooks.LemlistActivity($"act_h_{n}", "cam_hot", $"hot{Spread(n, hotEnrollments)}@bench.example", n)), "lemlist"),
+                ("hubspot-many", $"SalesAuto: HubSpot batches of {batchSize}, many campaigns", batchConcurrency, batchSize,
+                    n => Webhooks.HubSpot(Webhooks.HubSpotBatch(1_000_000_000L + (n * batchSize), i => 100_000 + Spread((n * batchSize) + i, enrollments), batchSize)), "hubspot"),
+                ("hubspot-hot", $"SalesAuto: HubSpot batches of {batchSize}, one hot campaign", batchConcurrency, batchSize,
+                    n => Webhooks.HubSpot(Webhooks.HubSpotBatch(2_000_000_000L + (n * batchSize), i => 900_000 + Spread((n * batchSize) + i, hotEnrollments), batchSize)), "hubspot"),
+            };
+            foreach (var scenario in scenarios.Where(s => only is null || only.Contains(s.Key, StringComparison.Ordinal)))
+            {
+                Console.WriteLine($"{scenario.Name} ...");
+                var result = await generator.RunAsync(scenario.Request, scenario.Events, scenario.Concurrency, warmup, duration);
+                results.Add((scenario.Name, scenario.Concurrency, result, scenario.Source));
+            }
+
+            await CheckStoredAsync(report, postgres, ceilingPostgres, results, client);
+        }
+
+        var table = report.Table(string.Empty, "scenario", "concurrency", "requests/s", "events/s", "p50 ms", "p99 ms", "max ms", "errors", "goal", "met");
+        var ceilingResult = results.FirstOrDefault(r => r.Source == "ceiling").Result;
+        var manyResult = results.FirstOrDefault(r => r.Name.Contains("Lemlist single events, many", StringComparison.Ordinal)).Result;
+        var batchMany = results.FirstOrDefault(r => r.Name.Contains("HubSpot batches", StringComparison.Ordinal) && r.Name.EndsWith("many campaigns", StringComparison.Ordinal)).Result;
+        foreach (var (name, c, result, _) in results)
+        {
+            var (goal, met) = name switch
+            {
+                _ when name.StartsWith("ceiling", StringComparison.Ordinal) => ("reference", "-"),
+                _ when name.Contains("Lemlist single events, many", StringComparison.Ordinal) && ceilingResult is not null =>
+                    (Fmt.Inv($">= 60% of ceiling req/s, p99 <= 2x: {result.RequestsPerSecond / ceilingResult.RequestsPerSecond:P0}, {result.Latencies.P99 / ceilingResult.Latencies.P99:0.00}x"),
+                        Fmt.Met(result.RequestsPerSecond >= 0.6 * ceilingResult.RequestsPerSecond && result.Latencies.P99 <= 2 * ceilingResult.Latencies.P99)),
+                _ when name.Contains("Lemlist single events, one hot", StringComparison.Ordinal) && manyResult is not null =>
+                    (Fmt.Inv($">= 90% of many campaigns (no hot-row collapse): {result.EventsPerSecond / manyResult.EventsPerSecond:P0}"),
+                        Fmt.Met(result.EventsPerSecond >= 0.9 * manyResult.EventsPerSecond)),
+                _ when name.Contains("HubSpot", StringComparison.Ordinal) && name.EndsWith("many campaigns", StringComparison.Ordinal) =>
+                    (">= 20,000 events/s", Fmt.Met(result.EventsPerSecond >= 20_000)),
+                _ when name.Contains("HubSpot", StringComparison.Ordinal) && batchMany is not null =>
+                    (Fmt.Inv($">= 20,000 events/s; >= 90% of many campaigns: {result.EventsPerSecond / batchMany.EventsPerSecond:P0}"),
+                        Fmt.Met(result.EventsPerSecond >= 20_000 && result.EventsPerSecond >= 0.9 * batchMany.EventsPerSecond)),
+                _ => ("-", "-"),
+            };
+            table.Add([name, c.ToString(System.Globalization.CultureInfo.InvariantCulture), Fmt.N0(result.RequestsPerSecond), Fmt.N0(result.EventsPerSecond),
+                Fmt.Ms(result.Latencies.P50), Fmt.Ms(result.Latencies.P99), Fmt.Ms(result.Latencies.Max), result.DescribeErrors(), goal, met]);
+        }
+
+        report.Note("Latency is measured by the generator from sending the request to reading the whole answer. Requests that start in the warm-up or end after the measured window do not count.");
+        report.Note("Postgres is the shared development cluster (scripts/deps.sh: fsync on, shared_buffers 256MB); other work on the machine during the run shows up as noise.");
+        return report;
+    }
+
+    // Enrollment i of the many-campaign set is in campaign i % campaigns; events spread over them.
+    private static string LemlistMany(long n, string tag, int campaigns, int enrollments)
+    {
+        var i = Spread(n, enrollments);
+        return Webhooks.LemlistActivity($"act_{tag}_{n}", $"cam_{i % campaigns}", $"lead{i}@bench.example", n);
+    }
+
+    // A fixed permutation-like spread of n over [0, count): consecutive requests hit different rows.
+    private static int Spread(long n, int count) => (int)((n * 7919L) % count);
+
+    private static async Task SeedAsync(string postgres, int campaigns, int enrollments, int hotEnrollments)
+    {
+        const string Sql = """
+            insert into campaigns (id, name) select 'cam_' || c, 'Bench ' || c from generate_series(0, @campaigns - 1) c;
+            insert into campaigns (id, name) values ('cam_hot', 'Bench hot');
+            insert into enrollments (campaign_id, email, crm_contact_id)
+                select 'cam_' || (i % @campaigns), 'lead' || i || '@bench.example', (100000 + i)::text from generate_series(0, @enrollments - 1) i;
+            insert into enrollments (campaign_id, email, crm_contact_id)
+                select 'cam_hot', 'hot' || j || '@bench.example', (900000 + j)::text from generate_series(0, @hot - 1) j;
+            analyze campaigns; analyze enrollments;
+            """;
+
+        // The server migrates while it starts: wait for the tables.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(postgres);
+                await connection.OpenAsync();
+                await using var command = new NpgsqlCommand(Sql, connection);
+                command.Parameters.AddWithValue("campaigns", campaigns);
+                command.Parameters.AddWithValue("enrollments", enrollments);
+                command.Parameters.AddWithValue("hot", hotEnrollments);
+                await command.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable && attempt < 50)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    // Every event answered 200 must be a row, once; the hot campaign's stats must count exactly its rows.
+    private static async Task CheckStoredAsync(Report report, string postgres, string ceilingPostgres, List<(string Name, int Concurrency, LoadResult Result, string Source)> results, HttpClient client)
+    {
+        foreach (var source in results.Select(r => r.Source).Distinct())
+        {
+            var sent = results.Where(r => r.Source == source).Sum(r => r.Result.AllEvents);
+            var stored = source == "ceiling"
+                ? await ScalarAsync(ceilingPostgres, "select count(*) from ceiling_events")
+                : await ScalarAsync(postgres, $"select count(*) from campaign_events where source = '{source}'");
+            report.Note(Fmt.Inv($"Check, {source}: {sent:N0} events answered 2xx (warm-up included), {stored:N0} rows stored: {(sent == stored ? "equal" : "**different**")}."));
+        }
+
+        if (results.Any(r => r.Name.Contains("hot", StringComparison.Ordinal)))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/campaigns/cam_hot/stats");
+            request.Headers.Add("x-functions-key", Webhooks.AdminKey);
+            using var response = await client.SendAsync(request);
+            var stats = await response.Content.ReadFromJsonAsync<JsonElement>();
+            var counted = stats.GetProperty("events").EnumerateObject().Sum(p => p.Value.GetInt64());
+            var rows = await ScalarAsync(postgres, "select count(*) from campaign_events where campaign_id = 'cam_hot'");
+            report.Note(Fmt.Inv($"Check, hot campaign: GET /api/campaigns/cam_hot/stats counts {counted:N0} events, {rows:N0} rows: {(counted == rows ? "exact" : "**different**")} (stats are counted from the rows; there is no counter row to contend on)."));
+        }
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
