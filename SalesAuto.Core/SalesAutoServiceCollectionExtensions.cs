@@ -75,6 +75,8 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<IEventProcessor, PostgresEventProcessor>();
         services.TryAddSingleton<EnrollmentStore>();
         services.TryAddSingleton<EnrollmentEndpoints>();
+        services.TryAddSingleton<WebhookVerifier>();
+        services.TryAddSingleton<WebhookEndpoints>();
         return services;
     }
 

@@ -1,6 +1,7 @@
 using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
+using SalesAuto.Core.Webhooks;
 
 namespace SalesAuto.Server;
 
@@ -23,6 +24,7 @@ internal static class Endpoints
 
     private static Delegate? Handler(string name) => name switch
     {
+        "ReceiveWebhook" => (HttpContext context, string source, WebhookEndpoints webhooks) => webhooks.ReceiveAsync(context, source, context.RequestAborted),
         "UpsertEnrollment" => (HttpContext context, EnrollmentEndpoints enrollments) => enrollments.UpsertAsync(context, context.RequestAborted),
         "GetCampaignStats" => (HttpContext context, string campaignId, EnrollmentEndpoints enrollments) => enrollments.GetCampaignStatsAsync(context, campaignId, context.RequestAborted),
         "GetHealth" => (HttpContext context, HealthEndpoints health) => health.GetHealthAsync(context, context.RequestAborted),

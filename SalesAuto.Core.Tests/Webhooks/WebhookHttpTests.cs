@@ -299,7 +299,7 @@ public sealed class WebhookHttpTests(WebhookServerFixture fixture) : IClassFixtu
 
     internal static string CanonicalEvents(string campaign, string email, int count) =>
         "[" + string.Join(",", Enumerable.Range(0, count).Select(_ =>
-            $$"""{"id":"evt_{{Guid.NewGuid():N}}","type":"email.sent","occurredAt":"2026-11-23T10:00:00Z","campaignId":"{{campaign}}","email":"{{email}}","data":{"step":0}}""")) + "]";
+            $$$"""{"id":"evt_{{{Guid.NewGuid():N}}}","type":"email.sent","occurredAt":"2026-11-23T10:00:00Z","campaignId":"{{{campaign}}}","email":"{{{email}}}","data":{"step":0}}""")) + "]";
 
     private static string NewId(string? stem = null) => stem is null
         ? Random.Shared.NextInt64(1_000_000, 999_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture)
