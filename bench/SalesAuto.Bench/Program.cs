@@ -18,6 +18,10 @@ var machine = new Machine();
 Func<Cli, Machine, string, Task<Report>>? benchmark = cli.Command switch
 {
     "ingest" => IngestBenchmark.RunAsync,
+    "drain" => DrainBenchmark.RunAsync,
+    "queue-scale" => QueueScaleBenchmark.RunAsync,
+    "dlq" => DeadLetterBenchmark.RunAsync,
+    "memory" => MemoryBenchmark.RunAsync,
     _ => null,
 };
 if (benchmark is null)

@@ -40,6 +40,24 @@ internal static class CeilingServer
             var applied = await command.ExecuteNonQueryAsync(cancellationToken);
             return Results.Json(new IngestAnswer(1, applied, 1 - applied, 0), CeilingJson.Default.IngestAnswer);
         });
+        // The batch ceiling: a JSON array, one INSERT of all its elements (unnest), as SalesAuto stores a batch.
+        app.MapPost("/ingest-batch", async (HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+            var ids = new List<string>();
+            var payloads = new List<string>();
+            foreach (var element in document.RootElement.EnumerateArray())
+            {
+                ids.Add("h" + element.GetProperty("eventId").GetRawText());
+                payloads.Add(element.GetRawText());
+            }
+
+            await using var command = dataSource.CreateCommand("insert into ceiling_events (event_id, payload) select * from unnest($1::text[], $2::jsonb[]) on conflict (event_id) do nothing");
+            command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = payloads.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+            var applied = await command.ExecuteNonQueryAsync(cancellationToken);
+            return Results.Json(new IngestAnswer(ids.Count, applied, ids.Count - applied, 0), CeilingJson.Default.IngestAnswer);
+        });
         await app.RunAsync();
     }
 }

@@ -18,18 +18,20 @@ internal static class IngestBenchmark
     public static async Task<Report> RunAsync(Cli cli, Machine machine, string command)
     {
         var duration = cli.Duration("duration", "20s");
-        var warmup = cli.Duration("warmup", "5s");
+        var warmup = cli.Duration("warmup", "3s");
+        var rounds = cli.Int("rounds", 2);
         var concurrency = cli.Int("concurrency", 32);
         var batchConcurrency = cli.Int("batch-concurrency", 8);
         var batchSize = cli.Int("batch-size", 100);
         var campaigns = cli.Int("campaigns", 1000);
         var enrollments = cli.Int("enrollments", 100_000);
         var hotEnrollments = cli.Int("hot-enrollments", 1000);
+        var autoPrepare = cli.Int("auto-prepare", 0);
         var only = cli.OptionalString("only");
         cli.RejectUnknown();
 
         var report = new Report("Ingest", command);
-        report.Size(Fmt.Inv($"Sizes: {warmup.TotalSeconds:0}s warm-up + {duration.TotalSeconds:0}s measured per scenario; single events at concurrency {concurrency}, HubSpot batches of {batchSize} at concurrency {batchConcurrency}; {enrollments:N0} enrollments over {campaigns:N0} campaigns, plus one hot campaign of {hotEnrollments:N0} enrollments."));
+        report.Size(Fmt.Inv($"Sizes: {duration.TotalSeconds:0}s measured per scenario in {rounds} rounds (each round: {warmup.TotalSeconds:0}s warm-up, then {duration.TotalSeconds / rounds:0.#}s; the scenarios take turns, so a change in the machine's load hits all of them); single events at concurrency {concurrency}, batches of {batchSize} at concurrency {batchConcurrency}; {enrollments:N0} enrollments over {campaigns:N0} campaigns, plus one hot campaign of {hotEnrollments:N0} enrollments."));
 
         await using var redis = await PrivateRedis.StartAsync();
         var postgres = await BenchEnvironment.RecreateSchemaAsync(Schema);
@@ -37,52 +39,58 @@ internal static class IngestBenchmark
         await machine.AddPostgresVersionAsync(BenchEnvironment.Postgres);
         machine.AddVersion("server and ceiling are child processes; the load generator shares the machine");
         report.Size($"Redis: {PrivateRedis.Describe(redis.Port)} (only the server's health and cycle touch it here: no event is an orphan).");
+        if (autoPrepare > 0)
+        {
+            report.Size(Fmt.Inv($"Experiment: the server's connection string has Max Auto Prepare={autoPrepare} (not the shipped default)."));
+        }
 
         await ExecuteAsync(ceilingPostgres, CeilingServer.TableSql);
-        var results = new List<(string Name, int Concurrency, LoadResult Result, string Source)>();
+        var serverPostgres = autoPrepare > 0 ? postgres + $";Max Auto Prepare={autoPrepare}" : postgres;
+        await using var ceiling = await ChildServer.StartAsync(
+            Path.Combine(AppContext.BaseDirectory, "SalesAuto.Bench.dll"), ["ceiling"],
+            new Dictionary<string, string> { ["ConnectionStrings__Postgres"] = ceilingPostgres }, "/health");
+        await using var server = await ServerSettings.StartAsync(ServerSettings.For(serverPostgres, redis.ConnectionString, "bench:ingest:"));
+        await SeedAsync(postgres, campaigns, enrollments, hotEnrollments);
+        using var ceilingClient = LoadGenerator.CreateClient(ceiling.BaseAddress, Math.Max(concurrency, batchConcurrency));
+        using var client = LoadGenerator.CreateClient(server.BaseAddress, Math.Max(concurrency, batchConcurrency));
 
-        // The ceiling first, then SalesAuto: same generator, same bodies, same concurrency.
-        if (only is null || only.Contains("ceiling", StringComparison.Ordinal))
+        var scenarios = new (string Key, string Name, HttpClient Client, int Concurrency, int Events, Func<long, HttpRequestMessage> Request, string Source)[]
         {
-            await using var ceiling = await ChildServer.StartAsync(
-                Path.Combine(AppContext.BaseDirectory, "SalesAuto.Bench.dll"), ["ceiling"],
-                new Dictionary<string, string> { ["ConnectionStrings__Postgres"] = ceilingPostgres }, "/health");
-            using var client = LoadGenerator.CreateClient(ceiling.BaseAddress, concurrency);
-            Console.WriteLine("ceiling: single events ...");
-            var result = await new LoadGenerator(client).RunAsync(
-                n => new HttpRequestMessage(HttpMethod.Post, "/ingest") { Content = Webhooks.Json(LemlistMany(n, "c", campaigns, enrollments)) },
-                1, concurrency, warmup, duration);
-            results.Add(("ceiling: bare endpoint, one INSERT per request", concurrency, result, "ceiling"));
-        }
-
-        await using (var server = await ServerSettings.StartAsync(ServerSettings.For(postgres, redis.ConnectionString, "bench:ingest:")))
+            ("ceiling", "ceiling: bare endpoint, one INSERT per request", ceilingClient, concurrency, 1,
+                n => new HttpRequestMessage(HttpMethod.Post, "/ingest") { Content = Webhooks.Json(LemlistMany(n, "c", campaigns, enrollments)) }, "ceiling"),
+            ("lemlist-many", "SalesAuto: Lemlist single events, many campaigns", client, concurrency, 1,
+                n => Webhooks.Lemlist(LemlistMany(n, "m", campaigns, enrollments)), "lemlist"),
+            ("lemlist-hot", "SalesAuto: Lemlist single events, one hot campaign", client, concurrency, 1,
+                n => Webhooks.Lemlist(Webhooks.LemlistActivity($"act_h_{n}", "cam_hot", $"hot{Spread(n, hotEnrollments)}@bench.example", n)), "lemlist"),
+            ("ceiling-batch", $"ceiling: bare endpoint, batches of {batchSize} in one INSERT", ceilingClient, batchConcurrency, batchSize,
+                n => new HttpRequestMessage(HttpMethod.Post, "/ingest-batch") { Content = Webhooks.Json(Webhooks.HubSpotBatch(3_000_000_000L + (n * batchSize), i => 100_000 + Spread((n * batchSize) + i, enrollments), batchSize)) }, "ceiling"),
+            ("hubspot-many", $"SalesAuto: HubSpot batches of {batchSize}, many campaigns", client, batchConcurrency, batchSize,
+                n => Webhooks.HubSpot(Webhooks.HubSpotBatch(1_000_000_000L + (n * batchSize), i => 100_000 + Spread((n * batchSize) + i, enrollments), batchSize)), "hubspot"),
+            ("hubspot-hot", $"SalesAuto: HubSpot batches of {batchSize}, one hot campaign", client, batchConcurrency, batchSize,
+                n => Webhooks.HubSpot(Webhooks.HubSpotBatch(2_000_000_000L + (n * batchSize), i => 900_000 + Spread((n * batchSize) + i, hotEnrollments), batchSize)), "hubspot"),
+        };
+        var selected = scenarios.Where(s => only is null || only.Split(',').Contains(s.Key)).ToList();
+        var merged = new LoadResult?[selected.Count];
+        var sequences = new long[selected.Count];
+        for (var round = 1; round <= rounds; round++)
         {
-            await SeedAsync(postgres, campaigns, enrollments, hotEnrollments);
-            using var client = LoadGenerator.CreateClient(server.BaseAddress, Math.Max(concurrency, batchConcurrency));
-            var generator = new LoadGenerator(client);
-            var scenarios = new (string Key, string Name, int Concurrency, int Events, Func<long, HttpRequestMessage> Request, string Source)[]
+            for (var i = 0; i < selected.Count; i++)
             {
-                ("lemlist-many", "SalesAuto: Lemlist single events, many campaigns", concurrency, 1,
-                    n => Webhooks.Lemlist(LemlistMany(n, "m", campaigns, enrollments)), "lemlist"),
-                ("lemlist-hot", "SalesAuto: Lemlist single events, one hot campaign", concurrency, 1,
-                    n => Webhooks.Lemlist(Webhooks.LemlistActivity($"act_h_{n}", "cam_hot", $"hot{Spread(n, hotEnrollments)}@bench.example", n)), "lemlist"),
-                ("hubspot-many", $"SalesAuto: HubSpot batches of {batchSize}, many campaigns", batchConcurrency, batchSize,
-                    n => Webhooks.HubSpot(Webhooks.HubSpotBatch(1_000_000_000L + (n * batchSize), i => 100_000 + Spread((n * batchSize) + i, enrollments), batchSize)), "hubspot"),
-                ("hubspot-hot", $"SalesAuto: HubSpot batches of {batchSize}, one hot campaign", batchConcurrency, batchSize,
-                    n => Webhooks.HubSpot(Webhooks.HubSpotBatch(2_000_000_000L + (n * batchSize), i => 900_000 + Spread((n * batchSize) + i, hotEnrollments), batchSize)), "hubspot"),
-            };
-            foreach (var scenario in scenarios.Where(s => only is null || only.Contains(s.Key, StringComparison.Ordinal)))
-            {
-                Console.WriteLine($"{scenario.Name} ...");
-                var result = await generator.RunAsync(scenario.Request, scenario.Events, scenario.Concurrency, warmup, duration);
-                results.Add((scenario.Name, scenario.Concurrency, result, scenario.Source));
+                var scenario = selected[i];
+                Console.WriteLine($"round {round}/{rounds}: {scenario.Name} ...");
+                // Request numbers continue across rounds: every event id stays unique.
+                var offset = sequences[i];
+                var result = await new LoadGenerator(scenario.Client).RunAsync(n => scenario.Request(offset + n), scenario.Events, scenario.Concurrency, warmup, duration / rounds);
+                sequences[i] += 1_000_000;
+                merged[i] = LoadResult.Merge(merged[i], result);
             }
-
-            await CheckStoredAsync(report, postgres, ceilingPostgres, results, client);
         }
+
+        var results = selected.Select((s, i) => (s.Name, s.Concurrency, Result: merged[i]!, s.Source)).ToList();
+        await CheckStoredAsync(report, postgres, ceilingPostgres, results, client);
 
         var table = report.Table(string.Empty, "scenario", "concurrency", "requests/s", "events/s", "p50 ms", "p99 ms", "max ms", "errors", "goal", "met");
-        var ceilingResult = results.FirstOrDefault(r => r.Source == "ceiling").Result;
+        var ceilingResult = results.FirstOrDefault(r => r.Name.StartsWith("ceiling: bare endpoint, one INSERT per request", StringComparison.Ordinal)).Result;
         var manyResult = results.FirstOrDefault(r => r.Name.Contains("Lemlist single events, many", StringComparison.Ordinal)).Result;
         var batchMany = results.FirstOrDefault(r => r.Name.Contains("HubSpot batches", StringComparison.Ordinal) && r.Name.EndsWith("many campaigns", StringComparison.Ordinal)).Result;
         foreach (var (name, c, result, _) in results)

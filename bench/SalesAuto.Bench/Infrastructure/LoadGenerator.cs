@@ -5,13 +5,36 @@ using System.Net;
 namespace SalesAuto.Bench.Infrastructure;
 
 /// <summary>What one load run measured (warm-up excluded); <c>AllEvents</c> counts the warm-up and the tail too, to check against the rows stored.</summary>
-internal sealed record LoadResult(long Requests, long Errors, long Events, long AllEvents, TimeSpan Elapsed, Latencies Latencies, IReadOnlyDictionary<string, long> ErrorKinds)
+internal sealed record LoadResult(long Requests, long Errors, long Events, long AllEvents, TimeSpan Elapsed, long[] LatencyTicks, IReadOnlyDictionary<string, long> ErrorKinds)
 {
+    private Latencies? _latencies;
+
+    public Latencies Latencies => _latencies ??= new Latencies(LatencyTicks);
+
     public double RequestsPerSecond => Requests / Elapsed.TotalSeconds;
 
     public double EventsPerSecond => Events / Elapsed.TotalSeconds;
 
     public string DescribeErrors() => Errors == 0 ? "0" : $"{Errors} ({string.Join(", ", ErrorKinds.Select(k => $"{k.Key}: {k.Value}"))})";
+
+    /// <summary>Two runs of the same scenario (rounds) as one: counts and windows added, latencies pooled.</summary>
+    public static LoadResult Merge(LoadResult? first, LoadResult second)
+    {
+        ArgumentNullException.ThrowIfNull(second);
+        if (first is null)
+        {
+            return second;
+        }
+
+        var kinds = new Dictionary<string, long>(first.ErrorKinds);
+        foreach (var (kind, count) in second.ErrorKinds)
+        {
+            kinds[kind] = kinds.GetValueOrDefault(kind) + count;
+        }
+
+        return new LoadResult(first.Requests + second.Requests, first.Errors + second.Errors, first.Events + second.Events, first.AllEvents + second.AllEvents,
+            first.Elapsed + second.Elapsed, [.. first.LatencyTicks, .. second.LatencyTicks], kinds);
+    }
 }
 
 /// <summary>
@@ -120,6 +143,6 @@ internal sealed class LoadGenerator(HttpClient client)
             allEvents += counts[w, 3];
         }
 
-        return new LoadResult(requests, errors, events, allEvents, duration, new Latencies(perWorker.SelectMany(l => l)), errorKinds);
+        return new LoadResult(requests, errors, events, allEvents, duration, [.. perWorker.SelectMany(l => l)], errorKinds);
     }
 }

@@ -10,6 +10,9 @@ internal sealed class Machine
 {
     private readonly List<string> _versions = [];
 
+    /// <summary>The 1-minute load average when the benchmark started: this machine is shared, and a figure taken under load says so.</summary>
+    public string LoadAtStart { get; } = ReadLoadAverage();
+
     public int Cores { get; } = ReadNproc();
 
     public long MemoryBytes { get; } = ReadMemTotal();
@@ -45,6 +48,7 @@ internal sealed class Machine
         var memory = (MemoryBytes / 1024.0 / 1024.0 / 1024.0).ToString("0.0", CultureInfo.InvariantCulture);
         var parts = new List<string> { $"nproc {Cores}", $"{memory} GiB RAM", CpuModel, $".NET {Environment.Version}" };
         parts.AddRange(_versions);
+        parts.Add($"load average (1 min) {LoadAtStart} at start, {ReadLoadAverage()} at end");
         return string.Join("; ", parts);
     }
 
@@ -62,6 +66,8 @@ internal sealed class Machine
             return Environment.ProcessorCount;
         }
     }
+
+    private static string ReadLoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
     private static long ReadMemTotal()
     {

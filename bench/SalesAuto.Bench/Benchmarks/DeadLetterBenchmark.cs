@@ -1,0 +1,187 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Npgsql;
+using SalesAuto.Bench.Infrastructure;
+
+namespace SalesAuto.Bench.Benchmarks;
+
+/// <summary>
+/// Benchmark 4, dead letters at scale (bench/dlq.sh): a million dead letters bulk-inserted with
+/// generate_series into a schema of their own (statement-level triggers keep the counts table, as
+/// in production), VACUUM ANALYZE, then SalesAuto.Server as a child process answers the list
+/// (first page, a deep cursor, filters) and the stats over HTTP, one request at a time.
+/// </summary>
+internal static class DeadLetterBenchmark
+{
+    private const string Schema = "bench_dlq";
+    private const string Filter = "status=failed&source=hubspot&type=email.clicked";
+
+    public static async Task<Report> RunAsync(Cli cli, Machine machine, string command)
+    {
+        var rows = cli.Int("rows", 1_000_000);
+        var requests = cli.Int("requests", 200);
+        cli.RejectUnknown();
+
+        var report = new Report("Dead letters at scale", command);
+        report.Size(Fmt.Inv($"Sizes: {rows:N0} dead letters (60% failed, 25% replayed, 14% ignored, 1% replaying; 3 sources x 5 types; created over {rows / 86_400.0:0.#} days, 50 per statement-time); {requests} timed requests per query after 20 untimed, one at a time, through HTTP with the admin key."));
+        await using var redis = await PrivateRedis.StartAsync();
+        await machine.AddPostgresVersionAsync(BenchEnvironment.Postgres);
+        var postgres = await BenchEnvironment.RecreateSchemaAsync(Schema);
+        await using var server = await ServerSettings.StartAsync(ServerSettings.For(postgres, redis.ConnectionString, "bench:dlq:"));
+
+        Console.WriteLine($"inserting {rows:N0} dead letters ...");
+        var insertTime = await Timing.TimeAsync(() => InsertAsync(postgres, rows));
+        report.Size(Fmt.Inv($"Bulk insert: {insertTime.TotalSeconds:0}s including VACUUM ANALYZE; table {await TextAsync(postgres, "select pg_size_pretty(pg_total_relation_size('dead_letters'))")} with its indexes."));
+
+        using var client = LoadGenerator.CreateClient(server.BaseAddress, 1);
+        client.DefaultRequestHeaders.Add("x-functions-key", Webhooks.AdminKey);
+        var deep = (int)(rows * 0.9);
+        var filteredCount = await ScalarAsync(postgres, "select count(*) from dead_letters where status = 'failed' and source = 'hubspot' and type = 'email.clicked'");
+        var queries = new List<(string Name, string Url, bool IsStats)>
+        {
+            ("list, first page (limit 50)", "/api/dlq", false),
+            ("list, first page (limit 200)", "/api/dlq?limit=200", false),
+            (Fmt.Inv($"list, deep cursor (after row {deep:N0})"), "/api/dlq?cursor=" + await DeepCursorAsync(client, postgres, string.Empty, "true", deep), false),
+            ($"list, filtered ({Filter})", "/api/dlq?" + Filter, false),
+            (Fmt.Inv($"list, filtered, deep cursor (after row {(int)(filteredCount * 0.9):N0} of {filteredCount:N0})"),
+                $"/api/dlq?{Filter}&cursor=" + await DeepCursorAsync(client, postgres, Filter, "status = 'failed' and source = 'hubspot' and type = 'email.clicked'", (int)(filteredCount * 0.9)), false),
+            ("list, filtered by status only (status=ignored)", "/api/dlq?status=ignored", false),
+            ("list, one-hour window (from, to) in the middle", "/api/dlq?" + await WindowAsync(postgres), false),
+            ("stats", "/api/dlq/stats", true),
+        };
+
+        var table = report.Table(string.Empty, "query", "p50 ms", "p99 ms", "max ms", "items on the page", "goal", "met");
+        foreach (var (name, url, isStats) in queries)
+        {
+            Console.WriteLine($"{name} ...");
+            var (latencies, items) = await MeasureAsync(client, url, requests);
+            var limit = isStats ? 50 : 5;
+            table.Add([name, Fmt.Ms(latencies.P50), Fmt.Ms(latencies.P99), Fmt.Ms(latencies.Max), isStats ? "-" : items.ToString(CultureInfo.InvariantCulture),
+                Fmt.Inv($"p99 <= {limit} ms"), Fmt.Met(latencies.P99 <= limit)]);
+        }
+
+        report.Note("Latency is the client's: request sent to the whole answer read, loopback HTTP included, through the Server's full middleware (correlation id, metrics, admin key, rate limiter).");
+        await server.DisposeAsync();
+        await BenchEnvironment.DropSchemaAsync(Schema);
+        return report;
+    }
+
+    private static async Task InsertAsync(string postgres, int rows)
+    {
+        const string Sql = """
+            insert into dead_letters (source, event_id, type, campaign_id, status, payload, failure_reason, attempts, first_seen_at, created_at, updated_at, resolved_at)
+            select (array['lemlist', 'hubspot', 'standard'])[1 + i % 3],
+                   'evt_' || i,
+                   (array['email.opened', 'email.sent', 'email.clicked', 'email.replied', 'contact.updated'])[1 + (i / 3) % 5],
+                   'cam_' || (i % 1000),
+                   s.status,
+                   jsonb_build_object('_id', 'evt_' || i, 'type', 'emailsOpened', 'campaignId', 'cam_' || (i % 1000), 'leadEmail', 'lead' || i || '@bench.example', 'createdAt', t.at),
+                   'enrollment not found after 6 attempts',
+                   6,
+                   t.at - interval '2 hours',
+                   t.at,
+                   t.at,
+                   case when s.status in ('replayed', 'ignored') then t.at + interval '1 hour' end
+            from generate_series(0, @rows - 1) i
+            cross join lateral (select now() - make_interval(secs => (i / 50) * 50) as at) t
+            cross join lateral (select case when i % 100 < 60 then 'failed' when i % 100 < 85 then 'replayed' when i % 100 < 99 then 'ignored' else 'replaying' end as status) s;
+            """;
+
+        // The server migrates while it starts: wait for the table.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(postgres);
+                await connection.OpenAsync();
+                await using (var command = new NpgsqlCommand(Sql, connection) { CommandTimeout = 1800 })
+                {
+                    command.Parameters.AddWithValue("rows", rows);
+                    await command.ExecuteNonQueryAsync();
+                }
+
+                await using (var vacuum = new NpgsqlCommand("vacuum analyze dead_letters; vacuum analyze dead_letter_counts;", connection) { CommandTimeout = 1800 })
+                {
+                    await vacuum.ExecuteNonQueryAsync();
+                }
+
+                return;
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable && attempt < 50)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    // A cursor positioned after row `offset` of the list's order (created_at desc, id desc) under
+    // the filter: the API's own first-page cursor (which carries the filter's digest) with its
+    // position replaced by that row's (DeadLetterCursor: version, created_at µs, id, digest).
+    private static async Task<string> DeepCursorAsync(HttpClient client, string postgres, string query, string where, int offset)
+    {
+        using var response = await client.GetAsync("/api/dlq?limit=1" + (query.Length > 0 ? "&" + query : string.Empty));
+        response.EnsureSuccessStatusCode();
+        var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var bytes = Base64Url.DecodeFromChars(page.GetProperty("nextCursor").GetString()!);
+
+        await using var connection = new NpgsqlConnection(postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"select created_at, id from dead_letters where {where} order by created_at desc, id desc offset @offset limit 1", connection);
+        command.Parameters.AddWithValue("offset", offset);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var createdAt = reader.GetFieldValue<DateTimeOffset>(0);
+        var id = reader.GetGuid(1);
+        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(1), (createdAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10);
+        id.TryWriteBytes(bytes.AsSpan(9, 16), bigEndian: true, out _);
+        return Base64Url.EncodeToString(bytes);
+    }
+
+    private static async Task<string> WindowAsync(string postgres)
+    {
+        var middle = DateTimeOffset.Parse(await TextAsync(postgres, "select to_char((min(created_at) + (max(created_at) - min(created_at)) / 2) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') from dead_letters"), CultureInfo.InvariantCulture);
+        return Fmt.Inv($"from={middle:yyyy-MM-ddTHH:mm:ssZ}&to={middle.AddHours(1):yyyy-MM-ddTHH:mm:ssZ}");
+    }
+
+    private static async Task<(Latencies Latencies, int Items)> MeasureAsync(HttpClient client, string url, int requests)
+    {
+        var ticks = new List<long>();
+        var items = 0;
+        for (var i = -20; i < requests; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await client.GetAsync(url);
+            var body = await response.Content.ReadAsStringAsync();
+            var elapsed = Stopwatch.GetTimestamp() - started;
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"GET {url} answered {(int)response.StatusCode}: {body}");
+            }
+
+            if (i >= 0)
+            {
+                ticks.Add(elapsed);
+            }
+            else if (i == -20 && JsonDocument.Parse(body).RootElement.TryGetProperty("items", out var list))
+            {
+                items = list.GetArrayLength();
+            }
+        }
+
+        return (new Latencies(ticks), items);
+    }
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql) =>
+        long.Parse(await TextAsync(connectionString, sql), CultureInfo.InvariantCulture);
+
+    private static async Task<string> TextAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture)!;
+    }
+}

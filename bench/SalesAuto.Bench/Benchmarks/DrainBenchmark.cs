@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Npgsql;
+using SalesAuto.Bench.Infrastructure;
+using SalesAuto.Core.Enrollments;
+using SalesAuto.Core.Events;
+using SalesAuto.Core.Postgres;
+using SalesAuto.Core.RetryQueue;
+using StackExchange.Redis;
+
+namespace SalesAuto.Bench.Benchmarks;
+
+/// <summary>
+/// Benchmark 2, orphan drain (bench/drain.sh).
+/// (a) Queue mechanics: N due items drained by the shipped RetryCycle (claim a batch, hand it to the
+/// processor, ack each item: the cycle's own code path) with a processor that applies everything
+/// and touches nothing; then, on the same private Redis, BullMQ draining N delayed jobs (delay
+/// elapsed) with a no-op processor at several concurrencies, and redis-benchmark's ZADD and ZPOPMIN
+/// rates as the raw ceiling.
+/// (b) End to end: N orphans parked as the webhook endpoint parks them, their enrollments created
+/// (store + promote, as POST /api/enrollments does), drained by the real cycle into Postgres; then
+/// the same events ingested directly through the processor for comparison.
+/// </summary>
+internal static class DrainBenchmark
+{
+    private const string Schema = "bench_drain";
+
+    public static async Task<Report> RunAsync(Cli cli, Machine machine, string command)
+    {
+        var items = cli.Int("items", 50_000);
+        var batchSizes = cli.Ints("batch-sizes", "50,500");
+        var bullConcurrency = cli.String("bullmq-concurrency", "1,10,50,100,200");
+        var e2eItems = cli.Int("e2e-items", 50_000);
+        var eventsPerEnrollment = cli.Int("events-per-enrollment", 5);
+        var e2eBatchSize = cli.Int("e2e-batch-size", 50);
+        var skipBullMq = cli.String("bullmq", "on") == "off";
+        var parts = cli.String("parts", "a,b");
+        cli.RejectUnknown();
+
+        var report = new Report("Orphan drain", command);
+        await using var redis = await PrivateRedis.StartAsync();
+        report.Size($"Redis: {PrivateRedis.Describe(redis.Port)}; SalesAuto, BullMQ and redis-benchmark all run against it, one after the other, with FLUSHALL between.");
+        await using (var probe = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            await machine.AddRedisVersionAsync(probe, "private");
+        }
+
+        if (parts.Contains('a', StringComparison.Ordinal))
+        {
+            await RunMechanicsAsync(report, redis, items, batchSizes, bullConcurrency, skipBullMq);
+        }
+
+        if (parts.Contains('b', StringComparison.Ordinal))
+        {
+            await machine.AddPostgresVersionAsync(BenchEnvironment.Postgres);
+            await RunEndToEndAsync(report, redis, e2eItems, eventsPerEnrollment, e2eBatchSize);
+        }
+
+        return report;
+    }
+
+    private static async Task RunMechanicsAsync(Report report, PrivateRedis redis, int items, int[] batchSizes, string bullConcurrency, bool skipBullMq)
+    {
+        report.Size(Fmt.Inv($"(a) Sizes: {items:N0} due items per drain; RetryQueue:BatchSize {string.Join(", ", batchSizes)} (50 is the shipped default); BullMQ concurrency {bullConcurrency}; redis-benchmark -c 50 -n {items * 4:N0} -P 1 (its defaults but -n), on one sorted set key."));
+        var rows = new List<(string Name, double Rate, string Detail)>();
+        foreach (var batchSize in batchSizes)
+        {
+            await FlushAsync(redis);
+            var settings = Settings(redis, "bench:drain:", batchSize, items);
+            await using var services = CoreHost.Build(settings, s => s.AddSingleton<IEventProcessor, AppliesEverything>());
+            var queue = services.GetRequiredService<IRetryQueue>();
+            var cycle = services.GetRequiredService<RetryCycle>();
+
+            var orphans = MakeEvents("m", items, 1000).Select(e => (new OrphanItem(e, 0, DateTimeOffset.UtcNow), TimeSpan.Zero)).ToList();
+            Console.WriteLine($"(a) SalesAuto, batch size {batchSize}: enqueue {items:N0} ...");
+            var enqueueTime = await EnqueueAllAsync(queue, orphans);
+            Console.WriteLine($"(a) SalesAuto, batch size {batchSize}: drain ...");
+            var (drainTime, claimed, cycles) = await DrainAsync(cycle);
+            var depth = await queue.GetDepthAsync(CancellationToken.None);
+            if (claimed != items || depth.Due + depth.Leased != 0)
+            {
+                throw new InvalidOperationException($"drained {claimed} of {items}; {depth.Due} due and {depth.Leased} leased remain");
+            }
+
+            rows.Add(($"SalesAuto RetryCycle, BatchSize {batchSize}", items / drainTime.TotalSeconds,
+                Fmt.Inv($"{drainTime.TotalSeconds:0.00}s in {cycles} cycle run(s); enqueue of the same items: {items / enqueueTime.TotalSeconds:N0} items/s")));
+        }
+
+        var bullBest = double.NaN;
+        if (!skipBullMq)
+        {
+            await FlushAsync(redis);
+            Console.WriteLine("(a) BullMQ ...");
+            var output = await ExternalTool.RunAsync("node",
+                [Path.Combine(BenchEnvironment.RepoRoot, "bench", "bullmq", "drain.mjs"), "--host", "127.0.0.1", "--port", redis.Port.ToString(CultureInfo.InvariantCulture),
+                    "--password", PrivateRedis.Password, "--jobs", items.ToString(CultureInfo.InvariantCulture), "--concurrency", bullConcurrency]);
+            var trials = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            foreach (var trial in trials)
+            {
+                rows.Add(($"BullMQ, Worker concurrency {trial.GetProperty("concurrency").GetInt32()}", trial.GetProperty("jobsPerSecond").GetDouble(),
+                    Fmt.Inv($"{trial.GetProperty("seconds").GetDouble():0.00}s")));
+            }
+
+            bullBest = trials.Max(t => t.GetProperty("jobsPerSecond").GetDouble());
+        }
+
+        await FlushAsync(redis);
+        Console.WriteLine("(a) redis-benchmark ...");
+        var zadd = await RedisBenchmarkAsync(redis, items * 4, "ZADD", "bench:rb:{rb}:due", "__rand_int__", "m:__rand_int__");
+        var zpopmin = await RedisBenchmarkAsync(redis, items * 4, "ZPOPMIN", "bench:rb:{rb}:due");
+        rows.Add(("redis-benchmark ZADD (raw)", zadd, "ops/s, 50 clients, no pipelining"));
+        rows.Add(("redis-benchmark ZPOPMIN (raw ceiling)", zpopmin, "ops/s, 50 clients, no pipelining"));
+        await FlushAsync(redis);
+
+        var table = report.Table("(a) Queue mechanics: items drained per second", "drain", "items/s", "detail", "goal", "met");
+        foreach (var (name, rate, detail) in rows)
+        {
+            var (goal, met) = name.StartsWith("SalesAuto", StringComparison.Ordinal)
+                ? (Fmt.Inv($">= 3x BullMQ best: {rate / bullBest:0.00}x; >= 30% of ZPOPMIN: {rate / zpopmin:P0}"), Fmt.Met(rate >= 3 * bullBest && rate >= 0.3 * zpopmin))
+                : ("reference", "-");
+            table.Add([name, Fmt.N0(rate), detail, goal, met]);
+        }
+
+        report.Note("(a) SalesAuto: `RetryCycle.RunAsync` from Core's own registration, called again until a run claims nothing; each run takes the cycle lock, claims `BatchSize` items per `claim` script, hands the batch to the processor (here one that answers Applied and does no I/O), acks every item with its own `ack` script (sent together), extends the lock, and refreshes the depth gauges at its end. BullMQ: `removeOnComplete`, so a completed job leaves Redis as an acked item does; timed from the Worker's start to the N-th `completed` event.");
+    }
+
+    private static async Task RunEndToEndAsync(Report report, PrivateRedis redis, int items, int eventsPerEnrollment, int batchSize)
+    {
+        var enrollments = items / eventsPerEnrollment;
+        report.Size(Fmt.Inv($"(b) Sizes: {items:N0} orphans for {enrollments:N0} enrollments ({eventsPerEnrollment} events each) over 100 campaigns; RetryQueue:BatchSize {batchSize}; Postgres schema {Schema} on the shared development cluster."));
+        await FlushAsync(redis);
+        var postgres = await BenchEnvironment.RecreateSchemaAsync(Schema);
+        var settings = Settings(redis, "bench:e2e:", batchSize, items);
+        settings["ConnectionStrings:Postgres"] = postgres;
+        settings["RetryQueue:Delays"] = "01:00:00";
+        await using var services = CoreHost.Build(settings);
+        await services.GetRequiredService<PostgresMigrator>().MigrateAsync(CancellationToken.None);
+        var processor = services.GetRequiredService<IEventProcessor>();
+        var queue = services.GetRequiredService<IRetryQueue>();
+        var store = services.GetRequiredService<EnrollmentStore>();
+        var cycle = services.GetRequiredService<RetryCycle>();
+        var events = MakeEvents("e", items, enrollments, campaigns: 100);
+
+        // Parked as the webhook endpoint parks them: the processor finds no enrollment, the queue
+        // takes them with the first delay (an hour here, so only a promote makes them due).
+        Console.WriteLine("(b) park orphans ...");
+        var parkTime = await Timing.TimeAsync(async () =>
+        {
+            foreach (var chunk in events.Chunk(100))
+            {
+                var outcomes = await processor.ApplyAsync(chunk, CancellationToken.None);
+                if (outcomes.Any(o => o != EventOutcome.Orphan))
+                {
+                    throw new InvalidOperationException("an event found an enrollment before any existed");
+                }
+
+                await queue.EnqueueAsync([.. chunk.Select(e => (new OrphanItem(e, 0, DateTimeOffset.UtcNow), TimeSpan.FromHours(1)))], CancellationToken.None);
+            }
+        });
+
+        // The enrollments appear, as POST /api/enrollments makes them: store, then promote.
+        Console.WriteLine("(b) create enrollments ...");
+        var promoted = 0;
+        var enrollTime = await Timing.TimeAsync(() => Parallel.ForEachAsync(Enumerable.Range(0, enrollments), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
+        {
+            var enrollment = await store.UpsertAsync($"cam_{i % 100}", $"lead{i}@bench.example", null, null, token);
+            var released = await queue.PromoteAsync([EnrollmentKeys.ByEmail(enrollment.CampaignId, enrollment.Email)], token);
+            Interlocked.Add(ref promoted, released);
+        }));
+
+        Console.WriteLine("(b) drain by the cycle ...");
+        var (drainTime, claimed, cycles) = await DrainAsync(cycle);
+        var stored = await ScalarAsync(postgres, "select count(*) from campaign_events");
+        var depth = await queue.GetDepthAsync(CancellationToken.None);
+
+        // The same events again, straight into the processor in batches of the same size, one after the other, as the cycle sends them.
+        await ScalarAsync(postgres, "truncate campaign_events; select 0");
+        Console.WriteLine("(b) direct ingestion ...");
+        var directTime = await Timing.TimeAsync(async () =>
+        {
+            foreach (var chunk in events.Chunk(batchSize))
+            {
+                await processor.ApplyAsync(chunk, CancellationToken.None);
+            }
+        });
+        var directStored = await ScalarAsync(postgres, "select count(*) from campaign_events");
+
+        var table = report.Table("(b) End to end: parked orphans drained into Postgres", "step", "per second", "time", "check");
+        table.Add(["park orphans (processor finds no enrollment, then enqueue; 100 per call)", Fmt.N0(items / parkTime.TotalSeconds) + " events/s", Fmt.Inv($"{parkTime.TotalSeconds:0.00}s"), $"{items:N0} parked"]);
+        table.Add(["enrollments appear (EnrollmentStore.UpsertAsync + PromoteAsync, 16 at a time)", Fmt.N0(enrollments / enrollTime.TotalSeconds) + " enrollments/s", Fmt.Inv($"{enrollTime.TotalSeconds:0.00}s"), Fmt.Inv($"{promoted:N0} promoted")]);
+        table.Add([Fmt.Inv($"**drain by the RetryCycle** (BatchSize {batchSize})"), "**" + Fmt.N0(items / drainTime.TotalSeconds) + " events/s**", Fmt.Inv($"{drainTime.TotalSeconds:0.00}s, {cycles} run(s)"),
+            Fmt.Inv($"{claimed:N0} claimed, {stored:N0} rows, {depth.Due + depth.Leased} left: {(stored == items && depth.Due + depth.Leased == 0 ? "ok" : "**wrong**")}")]);
+        table.Add([Fmt.Inv($"direct ingestion of the same events (processor, batches of {batchSize}, sequential)"), Fmt.N0(items / directTime.TotalSeconds) + " events/s", Fmt.Inv($"{directTime.TotalSeconds:0.00}s"), Fmt.Inv($"{directStored:N0} rows")]);
+        report.Note(Fmt.Inv($"(b) The drain runs at {drainTime.TotalSeconds / directTime.TotalSeconds:0.00}x the time of direct ingestion in the same batches: the difference is the queue's claim, ack and lock work per batch."));
+        await BenchEnvironment.DropSchemaAsync(Schema);
+    }
+
+    private static Dictionary<string, string?> Settings(PrivateRedis redis, string prefix, int batchSize, int items) => new()
+    {
+        ["ConnectionStrings:Redis"] = redis.ConnectionString,
+        ["ConnectionStrings:Postgres"] = BenchEnvironment.Postgres,
+        ["RetryQueue:KeyPrefix"] = prefix,
+        ["RetryQueue:BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture),
+        ["RetryQueue:MaxLength"] = Math.Max(100_000, items * 2).ToString(CultureInfo.InvariantCulture),
+    };
+
+    // Lemlist events for `enrollments` distinct leads; campaign = lead % campaigns.
+    internal static List<CanonicalEvent> MakeEvents(string tag, int count, int enrollments, int campaigns = 1000)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return [.. Enumerable.Range(0, count).Select(i =>
+        {
+            var lead = i % enrollments;
+            var campaign = $"cam_{lead % campaigns}";
+            var email = $"lead{lead}@bench.example";
+            var id = $"act_{tag}_{i}";
+            return new CanonicalEvent("lemlist", id, "email.opened", now, campaign, email, null, Webhooks.LemlistActivity(id, campaign, email, i));
+        })];
+    }
+
+    private static async Task<TimeSpan> EnqueueAllAsync(IRetryQueue queue, List<(OrphanItem, TimeSpan)> items)
+    {
+        var started = Stopwatch.GetTimestamp();
+        foreach (var chunk in items.Chunk(1000))
+        {
+            var outcomes = await queue.EnqueueAsync(chunk, CancellationToken.None);
+            if (outcomes.Any(o => o != EnqueueOutcome.Enqueued))
+            {
+                throw new InvalidOperationException("an item was not enqueued");
+            }
+        }
+
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    // Runs the cycle until a run claims nothing; the time includes that last, empty claim.
+    private static async Task<(TimeSpan Time, int Claimed, int Cycles)> DrainAsync(RetryCycle cycle)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var claimed = 0;
+        var cycles = 0;
+        while (true)
+        {
+            var result = await cycle.RunAsync(CancellationToken.None);
+            cycles++;
+            if (result.Outcome != CycleOutcome.Completed)
+            {
+                throw new InvalidOperationException($"cycle {result.Outcome}");
+            }
+
+            claimed += result.Claimed;
+            if (result.Claimed == 0)
+            {
+                return (Stopwatch.GetElapsedTime(started), claimed, cycles);
+            }
+        }
+    }
+
+    private static async Task<double> RedisBenchmarkAsync(PrivateRedis redis, int requests, params string[] command)
+    {
+        var output = await ExternalTool.RunAsync("redis-benchmark",
+            ["-h", "127.0.0.1", "-p", redis.Port.ToString(CultureInfo.InvariantCulture), "-a", PrivateRedis.Password, "-c", "50", "-n", requests.ToString(CultureInfo.InvariantCulture), "-r", "1000000", "--csv", .. command]);
+        // --csv: a header line, then "command","rps",...
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith('"') && !l.StartsWith("\"test\"", StringComparison.Ordinal));
+        return double.Parse(line.Split(',')[1].Trim('"'), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task FlushAsync(PrivateRedis redis)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        await connection.GetServers()[0].FlushAllDatabasesAsync();
+    }
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A processor that applies every event and does no I/O: the drain then measures the queue alone.</summary>
+    private sealed class AppliesEverything : IEventProcessor
+    {
+        public Task<IReadOnlyList<EventOutcome>> ApplyAsync(IReadOnlyList<CanonicalEvent> events, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<EventOutcome>>(Enumerable.Repeat(EventOutcome.Applied, events.Count).ToArray());
+    }
+}

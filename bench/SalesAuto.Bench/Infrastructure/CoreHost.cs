@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SalesAuto.Core;
+using SalesAuto.Core.DeadLetters;
+
+namespace SalesAuto.Bench.Infrastructure;
+
+/// <summary>
+/// Core's services in the benchmark's own process, registered by Core's one entry point
+/// (<c>AddSalesAutoCore</c>), so the queue, the cycle and the processor are exactly the shipped
+/// ones. The caller may register a replacement first (Core registers with TryAdd).
+/// </summary>
+internal static class CoreHost
+{
+    public static ServiceProvider Build(IDictionary<string, string?> settings, Action<IServiceCollection>? before = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        before?.Invoke(services);
+        services.AddSalesAutoCore(configuration);
+        // Only until the dead-letter store is part of Core's registration; the benchmarks never dead-letter.
+        services.TryAddSingleton<IDeadLetterStore, NoDeadLetters>();
+        return services.BuildServiceProvider();
+    }
+
+    private sealed class NoDeadLetters : IDeadLetterStore
+    {
+        public Task AddAsync(IReadOnlyList<NewDeadLetter> deadLetters, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("The benchmark dead-lettered an item: its attempts or delays are misconfigured.");
+
+        public Task MarkReplayedAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
