@@ -29,7 +29,7 @@ internal static class DeadLetterBenchmark
         report.Size(Fmt.Inv($"Sizes: {rows:N0} dead letters (60% failed, 25% replayed, 14% ignored, 1% replaying; 3 sources x 5 types; created over {rows / 86_400.0:0.#} days, 50 per statement-time); {requests} timed requests per query after 20 untimed, one at a time, through HTTP with the admin key."));
         await using var redis = await PrivateRedis.StartAsync();
         await machine.AddPostgresVersionAsync(BenchEnvironment.Postgres);
-        var postgres = await BenchEnvironment.RecreateSchemaAsync(Schema);
+        var postgres = await BenchEnvironment.RecreateMigratedSchemaAsync(Schema);
         await using var server = await ServerSettings.StartAsync(ServerSettings.For(postgres, redis.ConnectionString, "bench:dlq:"));
 
         Console.WriteLine($"inserting {rows:N0} dead letters ...");
@@ -90,30 +90,17 @@ internal static class DeadLetterBenchmark
             cross join lateral (select case when i % 100 < 60 then 'failed' when i % 100 < 85 then 'replayed' when i % 100 < 99 then 'ignored' else 'replaying' end as status) s;
             """;
 
-        // The server migrates while it starts: wait for the table.
-        for (var attempt = 0; ; attempt++)
+        await using var connection = new NpgsqlConnection(postgres);
+        await connection.OpenAsync();
+        await using (var command = new NpgsqlCommand(Sql, connection) { CommandTimeout = 1800 })
         {
-            try
-            {
-                await using var connection = new NpgsqlConnection(postgres);
-                await connection.OpenAsync();
-                await using (var command = new NpgsqlCommand(Sql, connection) { CommandTimeout = 1800 })
-                {
-                    command.Parameters.AddWithValue("rows", rows);
-                    await command.ExecuteNonQueryAsync();
-                }
+            command.Parameters.AddWithValue("rows", rows);
+            await command.ExecuteNonQueryAsync();
+        }
 
-                await using (var vacuum = new NpgsqlCommand("vacuum analyze dead_letters; vacuum analyze dead_letter_counts;", connection) { CommandTimeout = 1800 })
-                {
-                    await vacuum.ExecuteNonQueryAsync();
-                }
-
-                return;
-            }
-            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable && attempt < 50)
-            {
-                await Task.Delay(200);
-            }
+        await using (var vacuum = new NpgsqlCommand("vacuum analyze dead_letters; vacuum analyze dead_letter_counts;", connection) { CommandTimeout = 1800 })
+        {
+            await vacuum.ExecuteNonQueryAsync();
         }
     }
 

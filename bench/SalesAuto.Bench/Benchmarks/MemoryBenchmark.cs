@@ -33,7 +33,7 @@ internal static class MemoryBenchmark
         await using var redis = await PrivateRedis.StartAsync();
         report.Size($"Redis: {PrivateRedis.Describe(redis.Port)}.");
         await machine.AddPostgresVersionAsync(BenchEnvironment.Postgres);
-        var postgres = await BenchEnvironment.RecreateSchemaAsync(Schema);
+        var postgres = await BenchEnvironment.RecreateMigratedSchemaAsync(Schema);
         await using var server = await ServerSettings.StartAsync(ServerSettings.For(postgres, redis.ConnectionString, "bench:memory:"));
         await SeedAsync(postgres, enrollments);
         using var client = LoadGenerator.CreateClient(server.BaseAddress, concurrency + 8);
@@ -173,22 +173,11 @@ internal static class MemoryBenchmark
                 select 'cam_' || (i % 100), 'lead' || i || '@bench.example', (100000 + i)::text from generate_series(0, @enrollments - 1) i;
             analyze campaigns; analyze enrollments;
             """;
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(postgres);
-                await connection.OpenAsync();
-                await using var command = new NpgsqlCommand(Sql, connection);
-                command.Parameters.AddWithValue("enrollments", enrollments);
-                await command.ExecuteNonQueryAsync();
-                return;
-            }
-            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable && attempt < 50)
-            {
-                await Task.Delay(200);
-            }
-        }
+        await using var connection = new NpgsqlConnection(postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(Sql, connection);
+        command.Parameters.AddWithValue("enrollments", enrollments);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task<long> ScalarAsync(string connectionString, string sql)

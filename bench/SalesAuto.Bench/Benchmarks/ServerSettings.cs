@@ -17,6 +17,16 @@ internal static class ServerSettings
         return settings;
     }
 
-    public static Task<ChildServer> StartAsync(Dictionary<string, string> settings) =>
-        ChildServer.StartAsync(BenchEnvironment.ServerDll, [], settings, "/api/health");
+    /// <summary>
+    /// Starts SalesAuto.Server with a content root of its own that holds only the shipped
+    /// appsettings.json: the build output also holds the developer's appsettings.Local.json
+    /// (scripts/deps.sh writes it), which the Server reads after the environment variables and the
+    /// command line, so it would point the server at the developer's schema instead of the bench's.
+    /// </summary>
+    public static async Task<ChildServer> StartAsync(Dictionary<string, string> settings)
+    {
+        var root = Directory.CreateTempSubdirectory("salesauto-bench-server-").FullName;
+        File.Copy(Path.Combine(Path.GetDirectoryName(BenchEnvironment.ServerDll)!, "appsettings.json"), Path.Combine(root, "appsettings.json"));
+        return await ChildServer.StartAsync(BenchEnvironment.ServerDll, ["--contentRoot", root], settings, "/api/health", root);
+    }
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using SalesAuto.Core.Postgres;
 
 namespace SalesAuto.Bench.Infrastructure;
 
@@ -37,6 +39,15 @@ internal static class BenchEnvironment
         }
 
         return WithSchema(schema);
+    }
+
+    /// <summary>Re-creates <paramref name="schema"/> and applies Core's migrations to it, before any server starts.</summary>
+    public static async Task<string> RecreateMigratedSchemaAsync(string schema)
+    {
+        var connectionString = await RecreateSchemaAsync(schema);
+        var options = Microsoft.Extensions.Options.Options.Create(new PostgresOptions { ConnectionString = connectionString });
+        await new PostgresMigrator(options, NullLogger<PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        return connectionString;
     }
 
     public static string WithSchema(string schema) =>

@@ -13,6 +13,7 @@ internal sealed class ChildServer : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private int _disposed;
 
     private ChildServer(Process process, Uri baseAddress)
     {
@@ -29,7 +30,7 @@ internal sealed class ChildServer : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>Starts <paramref name="dll"/> and waits until <paramref name="readyPath"/> answers (any status).</summary>
-    public static async Task<ChildServer> StartAsync(string dll, IEnumerable<string> arguments, IDictionary<string, string> environment, string readyPath)
+    public static async Task<ChildServer> StartAsync(string dll, IEnumerable<string> arguments, IDictionary<string, string> environment, string readyPath, string? workingDirectory = null)
     {
         if (!File.Exists(dll))
         {
@@ -41,7 +42,7 @@ internal sealed class ChildServer : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
         };
         start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
@@ -102,6 +103,11 @@ internal sealed class ChildServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

@@ -15,6 +15,7 @@ internal sealed class PrivateRedis : IAsyncDisposable
 
     private readonly Process _process;
     private readonly string _directory;
+    private int _disposed;
 
     private PrivateRedis(Process process, string directory, int port)
     {
@@ -74,6 +75,11 @@ internal sealed class PrivateRedis : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill();
