@@ -20,13 +20,13 @@ public sealed class TimerFunctions(RetryCycle cycle, DeadLetterRetention retenti
 {
     [Function(nameof(RunRetryCycle))]
     public async Task RunRetryCycle(
-        [TimerTrigger("%SALESAUTO_RETRY_SCHEDULE%", UseMonitor = true)] TimerInfo timer,
+        [TimerTrigger("%" + RetryQueueOptions.ScheduleAppSetting + "%", UseMonitor = true)] TimerInfo timer,
         CancellationToken cancellationToken) =>
         await cycle.RunAsync(cancellationToken);
 
     [Function(nameof(ApplyDeadLetterRetention))]
     public async Task ApplyDeadLetterRetention(
-        [TimerTrigger("%SALESAUTO_RETENTION_SCHEDULE%", UseMonitor = true)] TimerInfo timer,
+        [TimerTrigger("%" + DeadLetterOptions.ScheduleAppSetting + "%", UseMonitor = true)] TimerInfo timer,
         CancellationToken cancellationToken) =>
         await retention.RunAsync(cancellationToken);
 }
