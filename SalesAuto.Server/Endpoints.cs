@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
 
@@ -34,6 +35,11 @@ internal static class Endpoints
     {
         "GetHealth" => (HttpContext context, HealthEndpoints health) => health.GetHealthAsync(context, context.RequestAborted),
         "GetMetrics" => (HttpContext context, HealthEndpoints health) => health.GetMetricsAsync(context, context.RequestAborted),
+        "ListDeadLetters" => (HttpContext context, DeadLetterEndpoints e) => e.ListAsync(context, context.RequestAborted),
+        "GetDeadLetter" => (HttpContext context, string id, DeadLetterEndpoints e) => e.GetAsync(context, id, context.RequestAborted),
+        "IgnoreDeadLetters" => (HttpContext context, DeadLetterEndpoints e) => e.IgnoreAsync(context, context.RequestAborted),
+        "GetDeadLetterStats" => (HttpContext context, DeadLetterEndpoints e) => e.GetStatsAsync(context, context.RequestAborted),
+        "GetOpenApi" => (HttpContext context, OpenApiEndpoint e) => e.Get(context),
         _ => null,
     };
 

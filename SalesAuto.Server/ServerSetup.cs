@@ -14,6 +14,7 @@ internal static class ServerSetup
     public static IServiceCollection AddSalesAutoServer(this IServiceCollection services)
     {
         services.AddHostedService<MigrationHostedService>();
+        services.AddHostedService<RetentionHostedService>();
         services.AddRateLimiter(options =>
         {
             options.AddPolicy(AdminRateLimitPolicy, context =>
