@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SalesAuto.Core.Postgres;
 
 namespace SalesAuto.Core.DeadLetters;
 
@@ -61,7 +62,13 @@ public sealed class DeadLetterRetention(NpgsqlDataSource dataSource, IOptionsMon
                 for update skip locked)
             and status in ('replayed', 'ignored')
             """;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync(new CommandDefinition(sql, new { cutoff = cutoff.UtcDateTime, batchSize }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // The count triggers lock dead_letter_counts rows: against a concurrent replay or ignore that
+        // locks the same rows in another order this can deadlock, and running it again is the cure.
+        var parameters = new { cutoff = cutoff.UtcDateTime, batchSize };
+        return await PostgresRetry.ExecuteAsync(async ct =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+            return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: ct)).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 }
