@@ -79,6 +79,13 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<EnrollmentEndpoints>();
         services.TryAddSingleton<WebhookVerifier>();
         services.TryAddSingleton<WebhookEndpoints>();
+
+        // One store instance serves the retry cycle (IDeadLetterStore) and the admin API (its query methods).
+        services.TryAddSingleton<PostgresDeadLetterStore>();
+        services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<PostgresDeadLetterStore>());
+        services.TryAddSingleton<DeadLetterEndpoints>();
+        services.TryAddSingleton<DeadLetterRetention>();
+        services.TryAddSingleton<OpenApiEndpoint>();
         return services;
     }
 

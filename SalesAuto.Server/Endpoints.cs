@@ -1,3 +1,4 @@
+using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
@@ -29,6 +30,11 @@ internal static class Endpoints
         "GetCampaignStats" => (HttpContext context, string campaignId, EnrollmentEndpoints enrollments) => enrollments.GetCampaignStatsAsync(context, campaignId, context.RequestAborted),
         "GetHealth" => (HttpContext context, HealthEndpoints health) => health.GetHealthAsync(context, context.RequestAborted),
         "GetMetrics" => (HttpContext context, HealthEndpoints health) => health.GetMetricsAsync(context, context.RequestAborted),
+        "ListDeadLetters" => (HttpContext context, DeadLetterEndpoints e) => e.ListAsync(context, context.RequestAborted),
+        "GetDeadLetter" => (HttpContext context, string id, DeadLetterEndpoints e) => e.GetAsync(context, id, context.RequestAborted),
+        "IgnoreDeadLetters" => (HttpContext context, DeadLetterEndpoints e) => e.IgnoreAsync(context, context.RequestAborted),
+        "GetDeadLetterStats" => (HttpContext context, DeadLetterEndpoints e) => e.GetStatsAsync(context, context.RequestAborted),
+        "GetOpenApi" => (HttpContext context, OpenApiEndpoint e) => e.Get(context),
         _ => null,
     };
 
