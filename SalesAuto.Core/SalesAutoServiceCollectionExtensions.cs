@@ -83,6 +83,7 @@ public static class SalesAutoServiceCollectionExtensions
         // One store instance serves the retry cycle (IDeadLetterStore) and the admin API (its query methods).
         services.TryAddSingleton<PostgresDeadLetterStore>();
         services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<PostgresDeadLetterStore>());
+        services.TryAddSingleton<DeadLetterReplayer>();
         services.TryAddSingleton<DeadLetterEndpoints>();
         services.TryAddSingleton<DeadLetterRetention>();
         services.TryAddSingleton<OpenApiEndpoint>();

@@ -62,6 +62,13 @@ internal sealed partial class HttpObservabilityMiddleware(SalesAutoMetrics metri
             catch (Exception exception) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
             {
                 // The integration executes the invocation result as the response: a problem, not the host's empty 500.
+                // A dependency outage is a 503 with Retry-After, as on SalesAuto.Server.
+                if (Problems.ForDependencyFailure(exception) is { } unavailable)
+                {
+                    context.GetInvocationResult().Value = unavailable;
+                    return;
+                }
+
                 Log.UnhandledException(logger, context.FunctionDefinition.Name, exception.GetType().Name, exception);
                 context.GetInvocationResult().Value = Problems.Internal();
             }

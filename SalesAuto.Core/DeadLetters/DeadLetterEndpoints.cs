@@ -13,8 +13,11 @@ namespace SalesAuto.Core.DeadLetters;
 /// before calling. Every client mistake is a problem+json 400 naming it; nothing a client sends
 /// reaches Postgres unvalidated.
 /// </summary>
-public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, ILogger<DeadLetterEndpoints> logger)
+public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLetterReplayer replayer, ILogger<DeadLetterEndpoints> logger)
 {
+    /// <summary>How many dead letters a replay by filter acts on when <c>max</c> is not given.</summary>
+    public const int DefaultReplayMax = 1000;
+
     /// <summary>The list's page size when <c>limit</c> is not given.</summary>
     public const int DefaultPageSize = 50;
 
@@ -22,6 +25,8 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, ILogger<D
     public const int MaxReasonLength = 1000;
 
     private static readonly string[] IgnoreMembers = ["ids", "reason"];
+
+    private static readonly string[] ReplayMembers = ["ids", "filter", "dryRun", "max", "includeIgnored", "force", "reason"];
 
     /// <summary>
     /// <c>GET /api/dlq</c>: newest first; filters <c>status</c>, <c>source</c>, <c>type</c>,
@@ -86,6 +91,83 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, ILogger<D
         var results = await store.IgnoreAsync(ids, caller, detail, cancellationToken).ConfigureAwait(false);
         Log.Ignored(logger, caller, results.Count(r => r.Result == DeadLetterIgnoreResults.Ignored), results.Count);
         return Json(context, new ResultsResponse(results));
+    }
+
+    /// <summary>
+    /// <c>POST /api/dlq/replay</c>: <c>{"ids":[...]}</c> (1..100 UUIDs) or
+    /// <c>{"filter":{...},"dryRun":bool,"max":n}</c> (max 1..10,000, default 1,000; a dry run only
+    /// counts). Only failed dead letters are replayed, plus ignored ones with
+    /// <c>"includeIgnored":true</c> and ones left replaying by an outage with <c>"force":true</c>.
+    /// The result per id is one of <see cref="DeadLetterReplayResults"/>.
+    /// </summary>
+    public async Task<IResult> ReplayAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var body = await JsonRequestBody.ReadObjectAsync(context.Request, JsonRequestBody.DefaultMaxBytes, cancellationToken).ConfigureAwait(false);
+        if (!body.IsValid)
+        {
+            return body.Problem;
+        }
+
+        var root = body.Body;
+        if (JsonRequestBody.TryRejectUnknownMembers(root, ReplayMembers, out var problem)
+            || !TryParseFlag(root, "includeIgnored", out var includeIgnored, out problem)
+            || !TryParseFlag(root, "force", out var force, out problem)
+            || !TryParseFlag(root, "dryRun", out var dryRun, out problem)
+            || !TryParseReason(root, out var detail, out problem))
+        {
+            return problem;
+        }
+
+        var hasIds = root.TryGetProperty("ids", out _);
+        var hasFilter = root.TryGetProperty("filter", out var filterElement);
+        if (hasIds == hasFilter)
+        {
+            return Problems.BadRequest("Give either 'ids' (1 to 100 dead-letter ids) or 'filter' (with optional 'dryRun' and 'max'), not both and not neither.");
+        }
+
+        var caller = AdminKeyValidator.Caller(context);
+        if (hasIds)
+        {
+            if (dryRun || root.TryGetProperty("max", out _))
+            {
+                return Problems.BadRequest("'dryRun' and 'max' go with 'filter', not with 'ids'.");
+            }
+
+            if (!DeadLetterIdList.TryParseMember(root, out var ids, out problem))
+            {
+                return problem;
+            }
+
+            var results = await replayer.ReplayAsync(ids, includeIgnored, force, caller, detail, cancellationToken).ConfigureAwait(false);
+            return Json(context, new ReplayResponse(results, null, null));
+        }
+
+        if (!DeadLetterFilter.TryParse(filterElement, out var filter, out problem) || !TryParseMax(root, out var max, out problem))
+        {
+            return problem;
+        }
+
+        List<DeadLetterStatus> statuses = [DeadLetterStatus.Failed];
+        if (includeIgnored)
+        {
+            statuses.Add(DeadLetterStatus.Ignored);
+        }
+
+        if (force)
+        {
+            statuses.Add(DeadLetterStatus.Replaying);
+        }
+
+        if (dryRun)
+        {
+            var matched = await store.CountAsync(filter, statuses, max, cancellationToken).ConfigureAwait(false);
+            return Json(context, new ReplayResponse([], true, matched));
+        }
+
+        var selected = await store.SelectIdsAsync(filter, statuses, max, cancellationToken).ConfigureAwait(false);
+        var replayed = await replayer.ReplayAsync(selected, includeIgnored, force, caller, detail, cancellationToken).ConfigureAwait(false);
+        return Json(context, new ReplayResponse(replayed, false, selected.Count));
     }
 
     /// <summary><c>GET /api/dlq/stats</c>: counts by status and by source, type and status; the oldest unresolved dead letter's age.</summary>
@@ -170,6 +252,48 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, ILogger<D
         detail = JsonSerializer.SerializeToElement(new { reason = text }, JsonDefaults.Options);
         return true;
     }
+
+    private static bool TryParseFlag(JsonElement body, string name, out bool value, [NotNullWhen(false)] out ProblemResult? problem)
+    {
+        value = false;
+        problem = null;
+        if (!body.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            problem = Problems.BadRequest($"'{name}' must be true or false; it is {JsonText.Describe(element)}.");
+            return false;
+        }
+
+        value = element.GetBoolean();
+        return true;
+    }
+
+    private static bool TryParseMax(JsonElement body, out int max, [NotNullWhen(false)] out ProblemResult? problem)
+    {
+        max = DefaultReplayMax;
+        problem = null;
+        if (!body.TryGetProperty("max", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out max) || max is < 1 or > PostgresDeadLetterStore.MaxSelect)
+        {
+            problem = Problems.BadRequest($"'max' must be a whole number from 1 to {PostgresDeadLetterStore.MaxSelect}; it is {JsonText.Describe(element)}.");
+            return false;
+        }
+
+        return true;
+    }
+
+    private sealed record ReplayResponse(
+        IReadOnlyList<DeadLetterIdResult> Results,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? DryRun,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Matched);
 
     private sealed record ListResponse(IReadOnlyList<DeadLetterSummary> Items, string? NextCursor);
 

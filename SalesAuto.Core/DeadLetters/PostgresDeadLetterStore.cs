@@ -50,6 +50,9 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
             eventIds = rows.Select(d => d.Event.EventId).ToArray(),
             types = rows.Select(d => d.Event.Type).ToArray(),
             campaignIds = rows.Select(d => d.Event.CampaignId).ToArray(),
+            occurred = rows.Select(d => d.Event.OccurredAt.UtcDateTime).ToArray(),
+            emails = rows.Select(d => d.Event.Email).ToArray(),
+            crmContactIds = rows.Select(d => d.Event.CrmContactId).ToArray(),
             payloads = rows.Select(d => d.Event.Payload).ToArray(),
             reasons = rows.Select(d => d.FailureReason).ToArray(),
             attempts = rows.Select(d => d.Attempts).ToArray(),
@@ -59,11 +62,12 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
         // A repeat (the cycle crashed between this write and its Redis ack) matches a failed row and
         // changes nothing; a row being replayed whose retry ran out goes back to failed.
         const string sql = """
-            insert into dead_letters as d (source, event_id, type, campaign_id, payload, failure_reason, attempts, first_seen_at)
-            select source, event_id, type, campaign_id, payload::jsonb, failure_reason, attempts, first_seen_at
-            from unnest(@sources::text[], @eventIds::text[], @types::text[], @campaignIds::text[], @payloads::text[],
+            insert into dead_letters as d (source, event_id, type, campaign_id, occurred_at, email, crm_contact_id, payload, failure_reason, attempts, first_seen_at)
+            select source, event_id, type, campaign_id, occurred_at, email, crm_contact_id, payload::jsonb, failure_reason, attempts, first_seen_at
+            from unnest(@sources::text[], @eventIds::text[], @types::text[], @campaignIds::text[], @occurred::timestamptz[],
+                        @emails::text[], @crmContactIds::text[], @payloads::text[],
                         @reasons::text[], @attempts::integer[], @firstSeen::timestamptz[])
-                 as t(source, event_id, type, campaign_id, payload, failure_reason, attempts, first_seen_at)
+                 as t(source, event_id, type, campaign_id, occurred_at, email, crm_contact_id, payload, failure_reason, attempts, first_seen_at)
             on conflict (source, event_id) do update
             set status = 'failed', failure_reason = excluded.failure_reason, attempts = excluded.attempts,
                 updated_at = now(), resolved_at = null
