@@ -39,6 +39,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.AddOptions<RetryQueueOptions>()
             .BindConfiguration(RetryQueueOptions.Section)
             .PostConfigure(o => ApplyDelays(o, configuration.GetSection(RetryQueueOptions.Section)))
+            .PostConfigure(o => o.Schedule = OneSchedule(configuration, $"{RetryQueueOptions.Section}:Schedule", RetryQueueOptions.ScheduleAppSetting, o.Schedule))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<WebhookOptions>()
@@ -52,6 +53,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
         services.AddOptions<DeadLetterOptions>()
             .BindConfiguration(DeadLetterOptions.Section)
+            .PostConfigure(o => o.RetentionSchedule = OneSchedule(configuration, $"{DeadLetterOptions.Section}:RetentionSchedule", DeadLetterOptions.ScheduleAppSetting, o.RetentionSchedule))
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -77,7 +79,34 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<EnrollmentEndpoints>();
         services.TryAddSingleton<WebhookVerifier>();
         services.TryAddSingleton<WebhookEndpoints>();
+
+        // One store instance serves the retry cycle (IDeadLetterStore) and the admin API (its query methods).
+        services.TryAddSingleton<PostgresDeadLetterStore>();
+        services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<PostgresDeadLetterStore>());
+        services.TryAddSingleton<DeadLetterReplayer>();
+        services.TryAddSingleton<DeadLetterEndpoints>();
+        services.TryAddSingleton<DeadLetterRetention>();
+        services.TryAddSingleton<OpenApiEndpoint>();
         return services;
+    }
+
+    // A schedule is defined once: the nested setting Core reads, or the flat one the Functions
+    // timer reads, or both with the same value.
+    private static string OneSchedule(IConfiguration configuration, string nested, string flat, string bound)
+    {
+        var flatValue = configuration[flat];
+        var nestedValue = configuration[nested];
+        if (string.IsNullOrWhiteSpace(flatValue))
+        {
+            return bound;
+        }
+
+        if (!string.IsNullOrWhiteSpace(nestedValue) && !string.Equals(flatValue.Trim(), nestedValue.Trim(), StringComparison.Ordinal))
+        {
+            throw new OptionsValidationException(nested, typeof(string), [$"{nested} ('{nestedValue}') and {flat} ('{flatValue}') must be equal: the Functions timer runs on {flat}, the cycle sizes its budget on {nested}."]);
+        }
+
+        return flatValue.Trim();
     }
 
     // RetryQueue:Delays may be indexed entries (Delays:0 = 00:00:05) or one comma-separated value

@@ -1,3 +1,4 @@
+using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
@@ -12,8 +13,7 @@ internal static class Endpoints
     {
         foreach (var route in Routes.All)
         {
-            if (Handler(route.Name) is null) { continue; } // TODO(foundation): remove once every handler exists
-            var builder = app.MapMethods($"/{Routes.Prefix}/{route.Template}", [route.Method], Handler(route.Name)!).WithName(route.Name);
+            var builder = app.MapMethods($"/{Routes.Prefix}/{route.Template}", [route.Method], Handler(route.Name)).WithName(route.Name);
             // Metrics:RequireKey is enforced by Core's handler itself, the same on both hosts.
             if (route.Access == Routes.Access.Key)
             {
@@ -22,14 +22,20 @@ internal static class Endpoints
         }
     }
 
-    private static Delegate? Handler(string name) => name switch
+    private static Delegate Handler(string name) => name switch
     {
         "ReceiveWebhook" => (HttpContext context, string source, WebhookEndpoints webhooks) => webhooks.ReceiveAsync(context, source, context.RequestAborted),
         "UpsertEnrollment" => (HttpContext context, EnrollmentEndpoints enrollments) => enrollments.UpsertAsync(context, context.RequestAborted),
         "GetCampaignStats" => (HttpContext context, string campaignId, EnrollmentEndpoints enrollments) => enrollments.GetCampaignStatsAsync(context, campaignId, context.RequestAborted),
         "GetHealth" => (HttpContext context, HealthEndpoints health) => health.GetHealthAsync(context, context.RequestAborted),
         "GetMetrics" => (HttpContext context, HealthEndpoints health) => health.GetMetricsAsync(context, context.RequestAborted),
-        _ => null,
+        "ListDeadLetters" => (HttpContext context, DeadLetterEndpoints e) => e.ListAsync(context, context.RequestAborted),
+        "GetDeadLetter" => (HttpContext context, string id, DeadLetterEndpoints e) => e.GetAsync(context, id, context.RequestAborted),
+        "ReplayDeadLetters" => (HttpContext context, DeadLetterEndpoints e) => e.ReplayAsync(context, context.RequestAborted),
+        "IgnoreDeadLetters" => (HttpContext context, DeadLetterEndpoints e) => e.IgnoreAsync(context, context.RequestAborted),
+        "GetDeadLetterStats" => (HttpContext context, DeadLetterEndpoints e) => e.GetStatsAsync(context, context.RequestAborted),
+        "GetOpenApi" => (HttpContext context, OpenApiEndpoint e) => e.Get(context),
+        _ => throw new InvalidOperationException($"Route '{name}' of Core's route table has no handler in SalesAuto.Server."),
     };
 
     private static async ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -86,6 +86,11 @@ internal sealed partial class ProblemExceptionMiddleware(RequestDelegate next, I
         {
             // The client went away: nothing to answer.
         }
+        catch (Exception exception) when (!context.Response.HasStarted && Problems.ForDependencyFailure(exception) is { } unavailable)
+        {
+            DependencyFailed(logger, exception.GetType().Name);
+            await unavailable.ExecuteAsync(context);
+        }
         catch (Exception exception) when (!context.Response.HasStarted)
         {
             UnhandledException(logger, exception.GetType().Name, exception);
@@ -99,6 +104,10 @@ internal sealed partial class ProblemExceptionMiddleware(RequestDelegate next, I
         StatusCodes.Status405MethodNotAllowed => new ProblemResult(StatusCodes.Status405MethodNotAllowed, "method-not-allowed", "Method not allowed.", $"{context.Request.Method} is not allowed on {context.Request.Path}."),
         var status => new ProblemResult(status, "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture), "Request failed.", $"The request failed with status {status}."),
     };
+
+    // No exception object: a Postgres message can quote row values.
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "A dependency failed ({ExceptionType}); answered 503")]
+    private static partial void DependencyFailed(ILogger logger, string exceptionType);
 
     [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} answered with 500")]
     private static partial void UnhandledException(ILogger logger, string exceptionType, Exception exception);

@@ -14,7 +14,8 @@ internal static class ServerSetup
     public static IServiceCollection AddSalesAutoServer(this IServiceCollection services)
     {
         services.AddHostedService<MigrationHostedService>();
-        // PENDING-MERGE services.AddHostedService<RetryCycleHostedService>();
+        services.AddHostedService<RetryCycleHostedService>();
+        services.AddHostedService<RetentionHostedService>();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
         services.AddRateLimiter(options =>
         {

@@ -87,6 +87,32 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void Schedule_IsTheFunctionsTimersFlatSetting_WhenOnlyThatIsSet()
+    {
+        var settings = RunningServer.DefaultSettings(TestEnvironment.PostgresConnectionString, "x:");
+        settings[RetryQueueOptions.ScheduleAppSetting] = "*/30 * * * * *";
+        using var app = ServerApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+
+        var options = app.Services.GetRequiredService<IOptions<RetryQueueOptions>>().Value;
+
+        Assert.Equal("*/30 * * * * *", options.Schedule);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.ScheduleInterval());
+    }
+
+    [Fact]
+    public async Task Start_Fails_NamingBothSettings_WhenTheTwoSchedulesDisagree()
+    {
+        var settings = RunningServer.DefaultSettings(TestEnvironment.PostgresConnectionString, "x:");
+        settings[RetryQueueOptions.ScheduleAppSetting] = "*/30 * * * * *";
+        settings["RetryQueue:Schedule"] = "*/10 * * * * *";
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => RunningServer.StartAsync(settings));
+
+        Assert.Contains("RetryQueue:Schedule", Flatten(error), StringComparison.Ordinal);
+        Assert.Contains(RetryQueueOptions.ScheduleAppSetting, Flatten(error), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RedisConfiguration_KeepsTlsAndPassword_AsAzureGivesThem()
     {
         var configuration = RedisConnectionFactory.BuildConfiguration(new RedisOptions

@@ -41,6 +41,7 @@ public sealed class RunningServer : IAsyncDisposable
         ["Admin:Keys:tests"] = AdminKey,
         ["Postgres:MigrateOnStart"] = "true",
         ["RetryQueue:CycleEnabled"] = "false",
+        ["Admin:RateLimit:PermitLimit"] = "100000",
         ["Logging:LogLevel:Default"] = "Warning",
     };
 

@@ -6,6 +6,9 @@ namespace SalesAuto.Core.DeadLetters;
 /// <summary>Settings of the <c>DeadLetters</c> section: retention of resolved dead letters.</summary>
 public sealed class DeadLetterOptions : IValidatableObject
 {
+    /// <summary>The flat app setting the Functions retention timer reads (see <see cref="RetryQueue.RetryQueueOptions.ScheduleAppSetting"/>).</summary>
+    public const string ScheduleAppSetting = "SALESAUTO_RETENTION_SCHEDULE";
+
     /// <summary>The configuration section.</summary>
     public const string Section = "DeadLetters";
 

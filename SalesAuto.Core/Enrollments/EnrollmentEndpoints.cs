@@ -23,13 +23,13 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQue
     public async Task<IResult> UpsertAsync(HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var body = await JsonRequestBody.ReadObjectAsync(context.Request, cancellationToken).ConfigureAwait(false);
-        if (body.Problem is { } bodyProblem)
+        var body = await JsonRequestBody.ReadObjectAsync(context.Request, JsonRequestBody.DefaultMaxBytes, cancellationToken).ConfigureAwait(false);
+        if (!body.IsValid)
         {
-            return bodyProblem;
+            return body.Problem;
         }
 
-        var root = body.Root;
+        var root = body.Body;
         var problems = new[]
         {
             JsonRequestBody.RequiredString(root, "campaignId", MaxIdLength, out var campaignId),

@@ -1,74 +1,103 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
 namespace SalesAuto.Core.Http;
 
-/// <summary>The JSON body of an admin request, or the problem that answers it.</summary>
-/// <param name="Root">The parsed body, when it parsed.</param>
-/// <param name="Problem">The 400, 413 or 415 to answer with, when it did not.</param>
-public readonly record struct JsonRequestBody(JsonElement Root, ProblemResult? Problem)
+/// <summary>
+/// Reads an admin request's JSON object body: 415 unless the content type is JSON, 413 as soon as
+/// the body passes the limit (counted while reading, so a client cannot make the server buffer
+/// more than the limit), 400 naming the problem when the body is not a JSON object.
+/// </summary>
+public static class JsonRequestBody
 {
-    /// <summary>The largest admin request body accepted: 100 ids or a filter need far less.</summary>
-    public const int MaxBytes = 64 * 1024;
+    /// <summary>The admin routes' body limit: 64 KiB holds 100 ids many times over.</summary>
+    public const int DefaultMaxBytes = 64 * 1024;
 
-    /// <summary>
-    /// Reads a JSON object body: 415 unless the content type is JSON, 413 as soon as more than
-    /// <paramref name="maxBytes"/> arrive (read in chunks, never buffered past the limit), 400 when
-    /// it does not parse or is not an object.
-    /// </summary>
-    public static async Task<JsonRequestBody> ReadObjectAsync(HttpRequest request, CancellationToken cancellationToken, int maxBytes = MaxBytes)
+    // Deep nesting is never needed by an admin body; refusing it early keeps parsing cheap.
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 16 };
+
+    /// <summary>Reads and parses the body; the result holds the root object or the problem to answer with.</summary>
+    public static async Task<JsonRequestBodyResult> ReadObjectAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!IsJson(request.ContentType))
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
+        if (!request.HasJsonContentType())
         {
-            return new(default, Problems.UnsupportedMediaType(request.ContentType));
+            return JsonRequestBodyResult.Failed(Problems.UnsupportedMediaType(request.ContentType));
         }
 
         if (request.ContentLength > maxBytes)
         {
-            return new(default, Problems.TooLarge(maxBytes));
+            return JsonRequestBodyResult.Failed(TooLarge(maxBytes));
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        var buffer = new ArrayBufferWriter<byte>(Math.Min(maxBytes + 1, 4096));
+        while (true)
         {
-            if (buffer.Length + read > maxBytes)
+            // Never more than one byte past the limit: that byte is enough to know the body is too large.
+            var room = maxBytes + 1 - buffer.WrittenCount;
+            var memory = buffer.GetMemory(Math.Min(room, 8192));
+            var read = await request.Body.ReadAsync(memory[..Math.Min(memory.Length, room)], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
             {
-                return new(default, Problems.TooLarge(maxBytes));
+                break;
             }
 
-            buffer.Write(chunk, 0, read);
+            buffer.Advance(read);
+            if (buffer.WrittenCount > maxBytes)
+            {
+                return JsonRequestBodyResult.Failed(TooLarge(maxBytes));
+            }
         }
 
+        if (buffer.WrittenCount == 0)
+        {
+            return JsonRequestBodyResult.Failed(Problems.MalformedJson("The body is empty; a JSON object is required."));
+        }
+
+        JsonElement root;
         try
         {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 16 });
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? new(document.RootElement.Clone(), null)
-                : new(default, Problems.MalformedJson($"The body must be a JSON object, not {document.RootElement.ValueKind.ToString().ToLowerInvariant()}."));
+            using var document = JsonDocument.Parse(buffer.WrittenMemory, ParseOptions);
+            root = document.RootElement.Clone();
         }
         catch (JsonException exception)
         {
-            return new(default, Problems.MalformedJson($"The body is not valid JSON: {exception.Message}"));
+            // The parser's message names the problem and where it is ("... LineNumber: 0 | BytePositionInLine: 7."); it quotes no more than a character of the body.
+            return JsonRequestBodyResult.Failed(Problems.MalformedJson($"The body is not valid JSON: {exception.Message}"));
         }
+
+        return root.ValueKind == JsonValueKind.Object
+            ? JsonRequestBodyResult.Parsed(root)
+            : JsonRequestBodyResult.Failed(Problems.MalformedJson($"The body must be a JSON object; it is {JsonText.Describe(root)}."));
     }
 
-    /// <summary>Whether a Content-Type names JSON: application/json or application/*+json, any parameters.</summary>
-    public static bool IsJson(string? contentType)
+    /// <summary>
+    /// The names of <paramref name="body"/>'s members that are not in <paramref name="known"/>, and the
+    /// 400 to answer with when there are any: an admin body with a misspelt member is refused rather
+    /// than half understood.
+    /// </summary>
+    public static bool TryRejectUnknownMembers(JsonElement body, IReadOnlyCollection<string> known, [NotNullWhen(true)] out ProblemResult? problem)
     {
-        if (string.IsNullOrWhiteSpace(contentType))
+        ArgumentNullException.ThrowIfNull(known);
+        var unknown = body.ValueKind == JsonValueKind.Object
+            ? body.EnumerateObject().Select(member => member.Name).Where(name => !known.Contains(name)).Distinct(StringComparer.Ordinal).ToList()
+            : [];
+        if (unknown.Count == 0)
         {
+            problem = null;
             return false;
         }
 
-        var mediaType = contentType.Split(';', 2)[0].Trim();
-        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        problem = Problems.BadRequest(
+            $"Unknown member{(unknown.Count == 1 ? string.Empty : "s")} {string.Join(", ", unknown.Take(10).Select(name => $"'{JsonText.Truncate(name)}'"))}; the body takes {string.Join(", ", known)}.");
+        return true;
     }
 
-    /// <summary>An optional string property: null when absent or null; a problem when present with another type, empty, or longer than <paramref name="maxLength"/>.</summary>
+    /// <summary>An optional string member: null when absent or null; a problem when it has another type, is empty, or is longer than <paramref name="maxLength"/>.</summary>
     public static ProblemResult? OptionalString(JsonElement root, string name, int maxLength, out string? value)
     {
         value = null;
@@ -83,19 +112,45 @@ public readonly record struct JsonRequestBody(JsonElement Root, ProblemResult? P
         }
 
         value = property.GetString()!.Trim();
-        if (value.Length == 0 || value.Length > maxLength)
-        {
-            return Problems.BadRequest($"'{name}' must be 1 to {maxLength} characters.");
-        }
-
-        return null;
+        return value.Length == 0 || value.Length > maxLength
+            ? Problems.BadRequest($"'{name}' must be 1 to {maxLength} characters.")
+            : null;
     }
 
-    /// <summary>A required string property, with the same rules.</summary>
+    /// <summary>A required string member, with the same rules.</summary>
     public static ProblemResult? RequiredString(JsonElement root, string name, int maxLength, out string value)
     {
         var problem = OptionalString(root, name, maxLength, out var optional);
         value = optional ?? string.Empty;
         return problem ?? (optional is null ? Problems.BadRequest($"'{name}' is required.") : null);
     }
+
+    private static ProblemResult TooLarge(int maxBytes) =>
+        new(StatusCodes.Status413PayloadTooLarge, "body-too-large", "The body is too large.",
+            string.Create(CultureInfo.InvariantCulture, $"The body exceeds the admin limit of {maxBytes} bytes."),
+            extensions: new Dictionary<string, object?> { ["limit"] = maxBytes });
+}
+
+/// <summary>The outcome of <see cref="JsonRequestBody.ReadObjectAsync"/>: the root object, or the problem to answer with.</summary>
+public sealed class JsonRequestBodyResult
+{
+    private JsonRequestBodyResult(JsonElement body, ProblemResult? problem)
+    {
+        Body = body;
+        Problem = problem;
+    }
+
+    /// <summary>The root JSON object (default when <see cref="Problem"/> is set).</summary>
+    public JsonElement Body { get; }
+
+    /// <summary>The 400, 413 or 415 to answer with, or null when the body was read.</summary>
+    public ProblemResult? Problem { get; }
+
+    /// <summary>True when the body was read and is a JSON object.</summary>
+    [MemberNotNullWhen(false, nameof(Problem))]
+    public bool IsValid => Problem is null;
+
+    internal static JsonRequestBodyResult Parsed(JsonElement body) => new(body, null);
+
+    internal static JsonRequestBodyResult Failed(ProblemResult problem) => new(default, problem);
 }

@@ -111,6 +111,17 @@ public static class Problems
     public static ProblemResult Unavailable(string detail, TimeSpan? retryAfter = null) =>
         new(StatusCodes.Status503ServiceUnavailable, "dependency-unavailable", "A dependency is unavailable.", detail, retryAfter ?? TimeSpan.FromSeconds(30));
 
+    /// <summary>
+    /// 503 for an exception that means a dependency is down (Postgres, Redis), so a handler that
+    /// does not catch it still answers "retry later" instead of 500; null for anything else.
+    /// </summary>
+    public static ProblemResult? ForDependencyFailure(Exception exception) => exception switch
+    {
+        Npgsql.NpgsqlException or TimeoutException => Unavailable("Postgres is unavailable. Retry later."),
+        RetryQueue.RetryQueueUnavailableException or StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => Unavailable("Redis is unavailable. Retry later."),
+        _ => null,
+    };
+
     /// <summary>500: a bug. No exception text leaves the process, only the correlation id.</summary>
     public static ProblemResult Internal() =>
         new(StatusCodes.Status500InternalServerError, "internal-error", "An unexpected error occurred.", "The error was logged with the correlation id below.");

@@ -24,6 +24,12 @@ public sealed class RetryQueueKeys(string prefix)
     /// <summary>Hash: item id to the fencing token of its current lease.</summary>
     public RedisKey Tokens => _base + "tokens";
 
+    /// <summary>
+    /// Set: ids of leased items whose enrollment arrived during the lease (promote cannot make a
+    /// leased item due): when its worker reschedules it, it becomes due now instead of after the delay.
+    /// </summary>
+    public RedisKey Promoted => _base + "promoted";
+
     /// <summary>String: the fencing-token counter (INCR).</summary>
     public RedisKey Fence => _base + "fence";
 

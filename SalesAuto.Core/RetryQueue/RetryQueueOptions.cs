@@ -9,6 +9,14 @@ public sealed class RetryQueueOptions : IValidatableObject
     /// <summary>The configuration section.</summary>
     public const string Section = "RetryQueue";
 
+    /// <summary>
+    /// The flat app setting the Functions timer trigger reads its schedule from
+    /// (<c>%SALESAUTO_RETRY_SCHEDULE%</c>): the platform looks timer schedules up by name, and a Linux
+    /// app setting cannot be called <c>RetryQueue:Schedule</c> (docs/deploy.md). When set, it is the
+    /// schedule; setting it and <c>RetryQueue:Schedule</c> to different values stops start-up.
+    /// </summary>
+    public const string ScheduleAppSetting = "SALESAUTO_RETRY_SCHEDULE";
+
     /// <summary>The default schedule: every 10 seconds, 6-field NCRONTAB as the Functions timer reads it.</summary>
     public const string DefaultSchedule = "*/10 * * * * *";
 

@@ -1,0 +1,275 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SalesAuto.Core.Observability;
+using StackExchange.Redis;
+using SalesAuto.Core.Events;
+using SalesAuto.Core.RetryQueue;
+using SalesAuto.Core.Tests.Infrastructure;
+
+namespace SalesAuto.Core.Tests.RetryQueue;
+
+/// <summary>Short delays so that a whole retry schedule runs in about a second.</summary>
+public sealed class FastRetryFixture : ServerFixture
+{
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        settings["RetryQueue:Delays"] = "00:00:00.100,00:00:00.200,00:00:00.300";
+        settings["RetryQueue:MaxAttempts"] = "3";
+        settings["RetryQueue:JitterMax"] = "00:00:00";
+        settings["RetryQueue:Schedule"] = "*/1 * * * * *";
+        settings["RetryQueue:BatchSize"] = "200";
+        settings["RetryQueue:Lease"] = "00:00:05";
+        settings["Webhooks:Sources:lemlist:Kind"] = "Lemlist";
+        settings["Webhooks:Sources:lemlist:Secrets:0"] = "lemlist-token-for-cycle-tests";
+    }
+}
+
+public sealed class RetryCycleTests(FastRetryFixture fixture) : IClassFixture<FastRetryFixture>
+{
+    private RunningServer Server => fixture.Server;
+
+    private RetryCycle Cycle => Server.Services.GetRequiredService<RetryCycle>();
+
+    private IRetryQueue Queue => Server.Services.GetRequiredService<IRetryQueue>();
+
+    [Fact]
+    public async Task Orphan_IsApplied_WhenItsEnrollmentArrives()
+    {
+        var campaign = NewId("cam");
+        using var webhook = await Server.Client.PostAsync(
+            "/api/webhooks/lemlist?token=lemlist-token-for-cycle-tests",
+            RunningServer.Json($$"""{"_id":"{{NewId("act")}}","type":"emailsReplied","campaignId":"{{campaign}}","leadEmail":"late@example.com","createdAt":"2026-11-23T10:00:00Z"}"""),
+            TestContext.Token);
+        Assert.Equal(1, (await ReadJsonAsync(webhook)).GetProperty("orphaned").GetInt32());
+
+        using var enrolled = await Server.Admin.PostAsync("/api/enrollments", RunningServer.Json($$"""{"campaignId":"{{campaign}}","email":"late@example.com"}"""), TestContext.Token);
+        Assert.Equal(1, (await ReadJsonAsync(enrolled)).GetProperty("released").GetInt32());
+        var result = await RunUntilAsync(r => r.Applied > 0);
+
+        Assert.Equal(1, result.Applied);
+        using var stats = await Server.Admin.GetAsync($"/api/campaigns/{campaign}/stats", TestContext.Token);
+        Assert.Equal(1, (await ReadJsonAsync(stats)).GetProperty("events").GetProperty("email.replied").GetInt32());
+    }
+
+    [Fact]
+    public async Task Orphan_BecomesDeadLetter_AfterExactlyMaxAttempts_WithTheScheduledDelays()
+    {
+        var orphan = new OrphanItem(new CanonicalEvent("lemlist", NewId("act"), "email.opened", DateTimeOffset.UtcNow, NewId("cam"), "ghost@example.com", null, "{\"x\":1}"), 0, DateTimeOffset.UtcNow);
+        var started = DateTimeOffset.UtcNow;
+        await Queue.EnqueueAsync([(orphan, TimeSpan.FromMilliseconds(100))], TestContext.Token);
+
+        var attemptTimes = new List<DateTimeOffset>();
+        var deadAt = DateTimeOffset.MinValue;
+        while (DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(20))
+        {
+            var result = await Cycle.RunAsync(TestContext.Token);
+            if (result.Rescheduled > 0 || result.DeadLettered > 0)
+            {
+                attemptTimes.Add(DateTimeOffset.UtcNow);
+            }
+
+            if (result.DeadLettered > 0)
+            {
+                deadAt = DateTimeOffset.UtcNow;
+                break;
+            }
+
+            await Task.Delay(20, TestContext.Token);
+        }
+
+        Assert.NotEqual(DateTimeOffset.MinValue, deadAt);
+        Assert.Equal(3, attemptTimes.Count);
+        // Attempt n+1 comes no sooner than Delays[n] after attempt n.
+        Assert.True(attemptTimes[0] - started >= TimeSpan.FromMilliseconds(100), $"{attemptTimes[0] - started}");
+        Assert.True(attemptTimes[1] - attemptTimes[0] >= TimeSpan.FromMilliseconds(200), $"{attemptTimes[1] - attemptTimes[0]}");
+        Assert.True(attemptTimes[2] - attemptTimes[1] >= TimeSpan.FromMilliseconds(300), $"{attemptTimes[2] - attemptTimes[1]}");
+
+        await using var command = fixture.Schema.DataSource.CreateCommand("select status, attempts, failure_reason, payload->>'x' from dead_letters where event_id = @id");
+        command.Parameters.AddWithValue("id", orphan.Event.EventId);
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Token);
+        Assert.True(await reader.ReadAsync(TestContext.Token));
+        Assert.Equal("failed", reader.GetString(0));
+        Assert.Equal(3, reader.GetInt32(1));
+        Assert.Equal("enrollment not found after 3 attempts", reader.GetString(2));
+        Assert.Equal("1", reader.GetString(3));
+        Assert.Equal(0, (await Queue.GetDepthAsync(TestContext.Token)).Due + (await Queue.GetDepthAsync(TestContext.Token)).Leased);
+    }
+
+    [Fact]
+    public async Task FourConcurrentCycles_ApplyEachOf5000OrphansExactlyOnce()
+    {
+        var campaign = NewId("cam");
+        const int count = 5000;
+        await using (var seed = fixture.Schema.DataSource.CreateCommand(
+            $"insert into campaigns (id) values ('{campaign}'); insert into enrollments (campaign_id, email) select '{campaign}', 'lead' || g || '@example.com' from generate_series(1, {count}) g;"))
+        {
+            await seed.ExecuteNonQueryAsync(TestContext.Token);
+        }
+
+        var items = Enumerable.Range(1, count)
+            .Select(i => (new OrphanItem(new CanonicalEvent("lemlist", $"bulk-{campaign}-{i}", "email.sent", DateTimeOffset.UtcNow, campaign, $"lead{i}@example.com", null, "{}"), 0, DateTimeOffset.UtcNow), TimeSpan.Zero))
+            .ToList();
+        foreach (var chunk in items.Chunk(500))
+        {
+            await Queue.EnqueueAsync(chunk, TestContext.Token);
+        }
+
+        // Four cycles as four instances would run them: separate objects, one Redis lock.
+        var cycles = Enumerable.Range(0, 4).Select(_ => ActivatorUtilities.CreateInstance<RetryCycle>(Server.Services)).ToList();
+        var results = await Task.WhenAll(cycles.Select(cycle => Task.Run(async () =>
+        {
+            var mine = new List<CycleResult>();
+            for (var i = 0; i < 200 && (await Queue.GetDepthAsync(TestContext.Token)).Due > 0; i++)
+            {
+                mine.Add(await cycle.RunAsync(TestContext.Token));
+            }
+
+            return mine;
+        })));
+
+        var all = results.SelectMany(r => r).ToList();
+        Assert.Equal(count, all.Sum(r => r.Applied));
+        Assert.Equal(0, all.Sum(r => r.Duplicates));
+        await using var check = fixture.Schema.DataSource.CreateCommand($"select count(*), count(distinct event_id) from campaign_events where campaign_id = '{campaign}'");
+        await using var reader = await check.ExecuteReaderAsync(TestContext.Token);
+        Assert.True(await reader.ReadAsync(TestContext.Token));
+        Assert.Equal(count, reader.GetInt64(0));
+        Assert.Equal(count, reader.GetInt64(1));
+    }
+
+    [Fact]
+    public async Task KilledWorkersItems_AreReclaimedAfterTheLease_AndAppliedOnce()
+    {
+        var campaign = NewId("cam");
+        await EnrollAsync(campaign, "zed@example.com");
+        var orphan = new OrphanItem(new CanonicalEvent("lemlist", NewId("act"), "email.opened", DateTimeOffset.UtcNow, campaign, "zed@example.com", null, "{}"), 0, DateTimeOffset.UtcNow);
+        var settings = Server.Services.GetRequiredService<IOptions<RetryQueueOptions>>().Value;
+        var dying = new RedisRetryQueue(
+            Server.Services.GetRequiredService<IConnectionMultiplexer>(),
+            Options.Create(new RetryQueueOptions { KeyPrefix = settings.KeyPrefix, Lease = TimeSpan.FromMilliseconds(300), Delays = settings.Delays }),
+            new SalesAutoMetrics(),
+            NullLogger<RedisRetryQueue>.Instance);
+        await Queue.EnqueueAsync([(orphan, TimeSpan.Zero)], TestContext.Token);
+
+        // A worker claims it and dies: never acks, never releases.
+        var claimed = (await dying.ClaimAsync(1000, TestContext.Token)).Items;
+        Assert.Contains(claimed, c => c.Item.Id == orphan.Id);
+        await Task.Delay(TimeSpan.FromMilliseconds(800), TestContext.Token);
+
+        var result = await RunUntilAsync(r => r.Applied > 0);
+
+        Assert.True(result.Reclaimed >= 1);
+        Assert.False(await Queue.AckAsync(claimed.Single(c => c.Item.Id == orphan.Id), TestContext.Token));
+        await using var count = fixture.Schema.DataSource.CreateCommand($"select count(*) from campaign_events where event_id = '{orphan.Event.EventId}'");
+        Assert.Equal(1L, await count.ExecuteScalarAsync(TestContext.Token));
+    }
+
+    [Fact]
+    public async Task Cycle_FailsCleanly_AndSpendsNoAttempt_WhenPostgresIsDown()
+    {
+        var orphan = new OrphanItem(new CanonicalEvent("lemlist", NewId("act"), "email.opened", DateTimeOffset.UtcNow, NewId("cam"), "pg@example.com", null, "{}"), 0, DateTimeOffset.UtcNow);
+        await Queue.EnqueueAsync([(orphan, TimeSpan.Zero)], TestContext.Token);
+        var settings = RunningServer.DefaultSettings($"Host=127.0.0.1;Port={TestEnvironment.ClosedPort()};Username=x;Password=y;Timeout=2", fixture.KeyPrefix);
+        settings["Postgres:MigrateOnStart"] = "false";
+        settings["RetryQueue:Schedule"] = "*/1 * * * * *";
+        await using var broken = await RunningServer.StartAsync(settings);
+
+        var failed = await broken.Services.GetRequiredService<RetryCycle>().RunAsync(TestContext.Token);
+
+        Assert.Equal(CycleOutcome.Failed, failed.Outcome);
+        Assert.True(failed.Released >= 1);
+        var claim = await Queue.ClaimAsync(1000, TestContext.Token);
+        var mine = Assert.Single(claim.Items, c => c.Item.Id == orphan.Id);
+        Assert.Equal(0, mine.Item.Attempts);
+        foreach (var item in claim.Items)
+        {
+            await Queue.ReleaseAsync(item, TestContext.Token);
+        }
+
+        using var metrics = await broken.Client.GetAsync("/api/metrics", TestContext.Token);
+        var text = await metrics.Content.ReadAsStringAsync(TestContext.Token);
+        Assert.Contains("salesauto_retry_cycles_total{result=\"failed\"} 1", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cycle_FailsCleanly_WhenRedisIsDown()
+    {
+        var settings = RunningServer.DefaultSettings(fixture.Schema.ConnectionString, fixture.KeyPrefix);
+        settings["ConnectionStrings:Redis"] = $"127.0.0.1:{TestEnvironment.ClosedPort()},abortConnect=false,connectTimeout=300";
+        await using var broken = await RunningServer.StartAsync(settings);
+
+        var first = await broken.Services.GetRequiredService<RetryCycle>().RunAsync(TestContext.Token);
+        var second = await broken.Services.GetRequiredService<RetryCycle>().RunAsync(TestContext.Token);
+
+        Assert.Equal(CycleOutcome.Failed, first.Outcome);
+        Assert.Equal(CycleOutcome.Failed, second.Outcome);
+    }
+
+    [Fact]
+    public async Task Cycle_StopsClaiming_AndLeavesNothingLeased_WhenCancelled()
+    {
+        var campaign = NewId("cam");
+        await using (var seed = fixture.Schema.DataSource.CreateCommand(
+            $"insert into campaigns (id) values ('{campaign}'); insert into enrollments (campaign_id, email) select '{campaign}', 'c' || g || '@example.com' from generate_series(1, 3000) g;"))
+        {
+            await seed.ExecuteNonQueryAsync(TestContext.Token);
+        }
+
+        var items = Enumerable.Range(1, 3000)
+            .Select(i => (new OrphanItem(new CanonicalEvent("lemlist", $"cancel-{campaign}-{i}", "email.sent", DateTimeOffset.UtcNow, campaign, $"c{i}@example.com", null, "{}"), 0, DateTimeOffset.UtcNow), TimeSpan.Zero))
+            .ToList();
+        foreach (var chunk in items.Chunk(500))
+        {
+            await Queue.EnqueueAsync(chunk, TestContext.Token);
+        }
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(60));
+        var result = await ActivatorUtilities.CreateInstance<RetryCycle>(Server.Services).RunAsync(stop.Token);
+
+        Assert.Equal(CycleOutcome.Completed, result.Outcome);
+        Assert.Equal(0, (await Queue.GetDepthAsync(TestContext.Token)).Leased);
+        await using var count = fixture.Schema.DataSource.CreateCommand($"select count(*) from campaign_events where campaign_id = '{campaign}'");
+        var stored = (long)(await count.ExecuteScalarAsync(TestContext.Token))!;
+        Assert.Equal(stored, result.Applied);
+
+        // What was not processed is still queued, and the next cycles finish it.
+        while ((await Queue.GetDepthAsync(TestContext.Token)).Due > 0)
+        {
+            await Cycle.RunAsync(TestContext.Token);
+        }
+
+        Assert.Equal(3000L, await count.ExecuteScalarAsync(TestContext.Token));
+    }
+
+    private async Task<CycleResult> RunUntilAsync(Func<CycleResult, bool> done)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(15);
+        var total = new CycleResult(CycleOutcome.Completed);
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var result = await Cycle.RunAsync(TestContext.Token);
+            total = total with { Applied = total.Applied + result.Applied, Reclaimed = total.Reclaimed + result.Reclaimed, Duplicates = total.Duplicates + result.Duplicates };
+            if (done(total))
+            {
+                return total;
+            }
+
+            await Task.Delay(50, TestContext.Token);
+        }
+
+        return total;
+    }
+
+    private async Task EnrollAsync(string campaign, string email)
+    {
+        using var response = await Server.Admin.PostAsync("/api/enrollments", RunningServer.Json($$"""{"campaignId":"{{campaign}}","email":"{{email}}"}"""), TestContext.Token);
+        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK);
+    }
+
+    private static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Token)).RootElement.Clone();
+
+    private static string NewId(string stem) => $"{stem}_{Guid.NewGuid():N}";
+}

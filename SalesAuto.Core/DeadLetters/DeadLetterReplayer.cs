@@ -1,0 +1,258 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using SalesAuto.Core.Events;
+using SalesAuto.Core.Postgres;
+using SalesAuto.Core.RetryQueue;
+
+namespace SalesAuto.Core.DeadLetters;
+
+/// <summary>The per-id results of <c>POST /api/dlq/replay</c>.</summary>
+public static class DeadLetterReplayResults
+{
+    /// <summary>Its event was applied now: status replayed.</summary>
+    public const string Replayed = "replayed";
+
+    /// <summary>Its event had been stored meanwhile: status replayed, nothing counted twice.</summary>
+    public const string Duplicate = "duplicate";
+
+    /// <summary>Its enrollment is still missing: back in the retry queue with fresh attempts, status replaying.</summary>
+    public const string Requeued = "requeued";
+
+    /// <summary>Replayed before: nothing done.</summary>
+    public const string AlreadyReplayed = "already_replayed";
+
+    /// <summary>Being replayed (by this or another request): nothing done.</summary>
+    public const string AlreadyReplaying = "already_replaying";
+
+    /// <summary>Ignored, and the request did not include ignored dead letters.</summary>
+    public const string IgnoredSkipped = "ignored_skipped";
+
+    /// <summary>No dead letter has this id.</summary>
+    public const string NotFound = "not_found";
+
+    /// <summary>Could not run (the retry queue refused it): nothing changed.</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>
+/// Replays dead letters: each is claimed (status <c>replaying</c>, row locked, so two replays of
+/// the same dead letter at once run it once), its event runs through processing now, and it ends
+/// <c>replayed</c>, or goes back into the retry queue with fresh attempts when its enrollment is
+/// still missing (the retry cycle then marks it replayed, or failed again when attempts run out).
+/// Every id gets an audit row naming the caller.
+/// </summary>
+public sealed partial class DeadLetterReplayer(
+    NpgsqlDataSource dataSource,
+    IEventProcessor processor,
+    IRetryQueue queue,
+    PostgresDeadLetterStore store,
+    IOptions<RetryQueueOptions> retryOptions,
+    ILogger<DeadLetterReplayer> logger)
+{
+    /// <summary>Events processed per round trip when a replay covers many dead letters.</summary>
+    public const int ChunkSize = 500;
+
+    private const string ClaimSql = """
+        with target as (
+            select id, status from dead_letters where id = any(@ids) order by id for update
+        ),
+        claimed as (
+            update dead_letters d
+            set status = 'replaying', replay_count = d.replay_count + 1, updated_at = now(), resolved_at = null
+            from target t
+            where d.id = t.id and (t.status = 'failed' or (@include_ignored and t.status = 'ignored') or (@force and t.status = 'replaying'))
+            returning d.id, d.source, d.event_id, d.type, coalesce(d.occurred_at, d.first_seen_at) as occurred_at,
+                      d.campaign_id, d.email, d.crm_contact_id, d.payload::text as payload, d.first_seen_at
+        )
+        select t.id, t.status, c.source, c.event_id, c.type, c.occurred_at, c.campaign_id, c.email, c.crm_contact_id, c.payload, c.first_seen_at
+        from target t left join claimed c on c.id = t.id
+        """;
+
+    // Gives claimed dead letters their previous status back when their replay could not run.
+    private const string RevertSql = """
+        update dead_letters d set status = r.previous, updated_at = now(),
+               resolved_at = case when r.previous = 'ignored' then now() end
+        from unnest(@ids, @previous) as r(id, previous)
+        where d.id = r.id and d.status = 'replaying'
+        """;
+
+    /// <summary>
+    /// Replays <paramref name="ids"/>; results in the order given. <paramref name="force"/> also
+    /// replays dead letters left <c>replaying</c> (a replay interrupted by an outage): safe, since
+    /// processing and enqueueing are both idempotent per event.
+    /// </summary>
+    public async Task<IReadOnlyList<DeadLetterIdResult>> ReplayAsync(IReadOnlyList<Guid> ids, bool includeIgnored, bool force, string actor, JsonElement? detail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var results = new Dictionary<Guid, string>();
+        foreach (var chunk in ids.Distinct().Chunk(ChunkSize))
+        {
+            await ReplayChunkAsync(chunk, includeIgnored, force, results, cancellationToken).ConfigureAwait(false);
+        }
+
+        var ordered = ids.Distinct().Select(id => new DeadLetterIdResult(id, results[id])).ToList();
+        await store.WriteAuditAsync(actor, DeadLetterAuditActions.Replay, [.. ordered.Select(r => (r.Id, r.Result))], detail, CancellationToken.None).ConfigureAwait(false);
+        Log.Replayed(logger, actor, ordered.Count(r => r.Result is DeadLetterReplayResults.Replayed or DeadLetterReplayResults.Duplicate), ordered.Count(r => r.Result == DeadLetterReplayResults.Requeued), ordered.Count);
+        return ordered;
+    }
+
+    private async Task ReplayChunkAsync(Guid[] ids, bool includeIgnored, bool force, Dictionary<Guid, string> results, CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimAsync(ids, includeIgnored, force, results, cancellationToken).ConfigureAwait(false);
+        if (claimed.Count == 0)
+        {
+            return;
+        }
+
+        IReadOnlyList<EventOutcome> outcomes;
+        try
+        {
+            outcomes = await processor.ApplyAsync([.. claimed.Select(c => c.Event)], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or OperationCanceledException)
+        {
+            await RevertAsync(claimed).ConfigureAwait(false);
+            throw;
+        }
+
+        var resolved = new List<Guid>();
+        var requeue = new List<Claimed>();
+        for (var i = 0; i < claimed.Count; i++)
+        {
+            switch (outcomes[i])
+            {
+                case EventOutcome.Applied:
+                    resolved.Add(claimed[i].Id);
+                    results[claimed[i].Id] = DeadLetterReplayResults.Replayed;
+                    break;
+                case EventOutcome.Duplicate:
+                    resolved.Add(claimed[i].Id);
+                    results[claimed[i].Id] = DeadLetterReplayResults.Duplicate;
+                    break;
+                default:
+                    requeue.Add(claimed[i]);
+                    break;
+            }
+        }
+
+        // Once the events are stored the rest runs to its end: cancelling now would leave rows replaying.
+        await store.MarkReplayedAsync(resolved, CancellationToken.None).ConfigureAwait(false);
+        if (requeue.Count > 0)
+        {
+            await RequeueAsync(requeue, results).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<List<Claimed>> ClaimAsync(Guid[] ids, bool includeIgnored, bool force, Dictionary<Guid, string> results, CancellationToken cancellationToken)
+    {
+        foreach (var id in ids)
+        {
+            results[id] = DeadLetterReplayResults.NotFound;
+        }
+
+        return await PostgresRetry.ExecuteAsync(async token =>
+        {
+            var claimed = new List<Claimed>();
+            await using var command = dataSource.CreateCommand(ClaimSql);
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. ids.Order()]));
+            command.Parameters.Add(new NpgsqlParameter<bool>("include_ignored", includeIgnored));
+            command.Parameters.Add(new NpgsqlParameter<bool>("force", force));
+            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                var id = reader.GetGuid(0);
+                var status = reader.GetString(1);
+                if (reader.IsDBNull(2))
+                {
+                    results[id] = status switch
+                    {
+                        "replayed" => DeadLetterReplayResults.AlreadyReplayed,
+                        "replaying" => DeadLetterReplayResults.AlreadyReplaying,
+                        _ => DeadLetterReplayResults.IgnoredSkipped,
+                    };
+                    continue;
+                }
+
+                var evt = new CanonicalEvent(
+                    reader.GetString(2),
+                    reader.GetString(3),
+                    reader.GetString(4),
+                    reader.GetFieldValue<DateTimeOffset>(5),
+                    reader.IsDBNull(6) ? null : reader.GetString(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7),
+                    reader.IsDBNull(8) ? null : reader.GetString(8),
+                    reader.GetString(9));
+                claimed.Add(new Claimed(id, status, evt, reader.GetFieldValue<DateTimeOffset>(10)));
+            }
+
+            return claimed;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RequeueAsync(List<Claimed> requeue, Dictionary<Guid, string> results)
+    {
+        var settings = retryOptions.Value;
+        IReadOnlyList<EnqueueOutcome> parked;
+        try
+        {
+            parked = await queue.EnqueueAsync(
+                [.. requeue.Select(c => (new OrphanItem(c.Event, 0, c.FirstSeenAt, c.Id), settings.NextDelay(0)))],
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RetryQueueUnavailableException)
+        {
+            parked = [.. requeue.Select(_ => EnqueueOutcome.Full)];
+        }
+
+        var refused = new List<Claimed>();
+        for (var i = 0; i < requeue.Count; i++)
+        {
+            if (parked[i] == EnqueueOutcome.Full)
+            {
+                refused.Add(requeue[i]);
+                results[requeue[i].Id] = DeadLetterReplayResults.Failed;
+            }
+            else
+            {
+                results[requeue[i].Id] = DeadLetterReplayResults.Requeued;
+            }
+        }
+
+        await RevertAsync(refused).ConfigureAwait(false);
+    }
+
+    private async Task RevertAsync(List<Claimed> claimed)
+    {
+        if (claimed.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var command = dataSource.CreateCommand(RevertSql);
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. claimed.Select(c => c.Id)]));
+            command.Parameters.Add(new NpgsqlParameter("previous", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = claimed.Select(c => c.PreviousStatus).ToArray() });
+            await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (NpgsqlException exception)
+        {
+            // Postgres is down too: the rows stay replaying with no queue item; a replay with "force": true recovers them.
+            Log.RevertFailed(logger, claimed.Count, exception.SqlState ?? "none");
+        }
+    }
+
+    private sealed record Claimed(Guid Id, string PreviousStatus, CanonicalEvent Event, DateTimeOffset FirstSeenAt);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 7020, Level = LogLevel.Information, Message = "Replay by {Actor}: {Resolved} replayed, {Requeued} requeued, of {Requested} requested")]
+        public static partial void Replayed(ILogger logger, string actor, int resolved, int requeued, int requested);
+
+        [LoggerMessage(EventId = 7021, Level = LogLevel.Error, Message = "Could not give {Count} claimed dead letters their status back (SQLSTATE {SqlState}); they stay replaying")]
+        public static partial void RevertFailed(ILogger logger, int count, string sqlState);
+    }
+}
