@@ -5,6 +5,8 @@
 # Options (defaults): --items 50000 --batch-sizes 50,500 --bullmq-concurrency 1,10,50,100,200
 #   --bullmq on --e2e-items 50000 --events-per-enrollment 5 --e2e-batch-size 50 --parts a,b
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-# BullMQ at the versions pinned in bench/bullmq/package-lock.json.
-npm ci --prefix bench/bullmq --no-audit --no-fund --loglevel=error >/dev/null
+# BullMQ at the versions pinned in bench/bullmq/package-lock.json. `npm install` rather than
+# `npm ci`: npm 11's ci refuses this lock file for lacking the other platforms' optional
+# msgpackr-extract binaries; install still takes every version from the lock.
+npm install --prefix bench/bullmq --no-audit --no-fund --loglevel=error >/dev/null
 bench_run drain bench/drain.sh "$@"

@@ -36,19 +36,20 @@ internal static class DrainBenchmark
         var e2eBatchSize = cli.Int("e2e-batch-size", 50);
         var skipBullMq = cli.String("bullmq", "on") == "off";
         var parts = cli.String("parts", "a,b");
+        var experiments = cli.String("experiments", "on") == "on";
         cli.RejectUnknown();
 
         var report = new Report("Orphan drain", command);
         await using var redis = await PrivateRedis.StartAsync();
         report.Size($"Redis: {PrivateRedis.Describe(redis.Port)}; SalesAuto, BullMQ and redis-benchmark all run against it, one after the other, with FLUSHALL between.");
-        await using (var probe = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        await using (var probe = await ConnectionMultiplexer.ConnectAsync(redis.AdminConnectionString))
         {
             await machine.AddRedisVersionAsync(probe, "private");
         }
 
         if (parts.Contains('a', StringComparison.Ordinal))
         {
-            await RunMechanicsAsync(report, redis, items, batchSizes, bullConcurrency, skipBullMq);
+            await RunMechanicsAsync(report, redis, items, batchSizes, bullConcurrency, skipBullMq, experiments);
         }
 
         if (parts.Contains('b', StringComparison.Ordinal))
@@ -60,7 +61,7 @@ internal static class DrainBenchmark
         return report;
     }
 
-    private static async Task RunMechanicsAsync(Report report, PrivateRedis redis, int items, int[] batchSizes, string bullConcurrency, bool skipBullMq)
+    private static async Task RunMechanicsAsync(Report report, PrivateRedis redis, int items, int[] batchSizes, string bullConcurrency, bool skipBullMq, bool experiments)
     {
         report.Size(Fmt.Inv($"(a) Sizes: {items:N0} due items per drain; RetryQueue:BatchSize {string.Join(", ", batchSizes)} (50 is the shipped default); BullMQ concurrency {bullConcurrency}; redis-benchmark -c 50 -n {items * 4:N0} -P 1 (its defaults but -n), on one sorted set key."));
         var rows = new List<(string Name, double Rate, string Detail)>();
@@ -76,7 +77,11 @@ internal static class DrainBenchmark
             Console.WriteLine($"(a) SalesAuto, batch size {batchSize}: enqueue {items:N0} ...");
             var enqueueTime = await EnqueueAllAsync(queue, orphans);
             Console.WriteLine($"(a) SalesAuto, batch size {batchSize}: drain ...");
+            var redisCpu = await RedisCpuSecondsAsync(redis);
+            var ownCpu = Process.GetCurrentProcess().TotalProcessorTime;
             var (drainTime, claimed, cycles) = await DrainAsync(cycle);
+            redisCpu = await RedisCpuSecondsAsync(redis) - redisCpu;
+            var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalSeconds;
             var depth = await queue.GetDepthAsync(CancellationToken.None);
             if (claimed != items || depth.Due + depth.Leased != 0)
             {
@@ -84,7 +89,22 @@ internal static class DrainBenchmark
             }
 
             rows.Add(($"SalesAuto RetryCycle, BatchSize {batchSize}", items / drainTime.TotalSeconds,
-                Fmt.Inv($"{drainTime.TotalSeconds:0.00}s in {cycles} cycle run(s); enqueue of the same items: {items / enqueueTime.TotalSeconds:N0} items/s")));
+                Fmt.Inv($"{drainTime.TotalSeconds:0.00}s in {cycles} cycle run(s); CPU: Redis {redisCpu:0.00}s, the cycle's process {clientCpu:0.00}s; enqueue of the same items: {items / enqueueTime.TotalSeconds:N0} items/s")));
+
+            if (experiments)
+            {
+                // The same items again, drained by the bare claim and ack loop (what the cycle does
+                // minus its lock, metrics and processor call), first with one ack script per item as
+                // shipped, then with one bench-only script acking the whole batch.
+                var database = services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+                foreach (var batched in new[] { false, true })
+                {
+                    await EnqueueAllAsync(queue, orphans);
+                    var time = await Timing.TimeAsync(() => ClaimAckLoopAsync(queue, database, batchSize, batched));
+                    rows.Add(($"experiment: claim + {(batched ? "one batched ack script (bench-only)" : "ack per item (as shipped)")}, batch {batchSize}", items / time.TotalSeconds,
+                        Fmt.Inv($"{time.TotalSeconds:0.00}s; no cycle lock, metrics or processor call")));
+                }
+            }
         }
 
         var bullBest = double.NaN;
@@ -116,7 +136,7 @@ internal static class DrainBenchmark
         var table = report.Table("(a) Queue mechanics: items drained per second", "drain", "items/s", "detail", "goal", "met");
         foreach (var (name, rate, detail) in rows)
         {
-            var (goal, met) = name.StartsWith("SalesAuto", StringComparison.Ordinal)
+            var (goal, met) = name.StartsWith("SalesAuto", StringComparison.Ordinal) || name.StartsWith("experiment", StringComparison.Ordinal)
                 ? (Fmt.Inv($">= 3x BullMQ best: {rate / bullBest:0.00}x; >= 30% of ZPOPMIN: {rate / zpopmin:P0}"), Fmt.Met(rate >= 3 * bullBest && rate >= 0.3 * zpopmin))
                 : ("reference", "-");
             table.Add([name, Fmt.N0(rate), detail, goal, met]);
@@ -219,6 +239,58 @@ internal static class DrainBenchmark
         })];
     }
 
+    // Benchmark only: ack.lua's checks and removals for a whole batch in one script.
+    // KEYS[1] leases, KEYS[2] tokens, KEYS[3] items, KEYS[4] promoted, KEYS[4+i] item i's index set;
+    // ARGV[2i-1], ARGV[2i]: item i's id and fencing token. Returns how many were removed.
+    private const string AckManyScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local removed = 0
+        for i = 1, #KEYS - 4 do
+          local id = ARGV[2 * i - 1]
+          if redis.call('HGET', KEYS[2], id) == ARGV[2 * i] then
+            local expiry = tonumber(redis.call('ZSCORE', KEYS[1], id))
+            if expiry ~= nil and expiry > now then
+              redis.call('ZREM', KEYS[1], id)
+              redis.call('HDEL', KEYS[2], id)
+              redis.call('HDEL', KEYS[3], id)
+              redis.call('SREM', KEYS[4 + i], id)
+              redis.call('SREM', KEYS[4], id)
+              removed = removed + 1
+            end
+          end
+        end
+        return removed
+        """;
+
+    private static async Task ClaimAckLoopAsync(IRetryQueue queue, IDatabase database, int batchSize, bool batched)
+    {
+        var keys = new RetryQueueKeys("bench:drain:");
+        while (true)
+        {
+            var claim = await queue.ClaimAsync(batchSize, CancellationToken.None);
+            if (claim.Items.Count == 0)
+            {
+                return;
+            }
+
+            if (batched)
+            {
+                RedisKey[] scriptKeys = [keys.Leases, keys.Tokens, keys.Items, keys.Promoted, .. claim.Items.Select(c => keys.Index(c.Item.Event.LookupKey))];
+                RedisValue[] values = [.. claim.Items.SelectMany(c => new RedisValue[] { c.Item.Id, c.Token })];
+                var removed = (int)await database.ScriptEvaluateAsync(AckManyScript, scriptKeys, values);
+                if (removed != claim.Items.Count)
+                {
+                    throw new InvalidOperationException("batched ack refused an item");
+                }
+            }
+            else if ((await Task.WhenAll(claim.Items.Select(c => queue.AckAsync(c, CancellationToken.None)))).Any(a => !a))
+            {
+                throw new InvalidOperationException("ack refused");
+            }
+        }
+    }
+
     private static async Task<TimeSpan> EnqueueAllAsync(IRetryQueue queue, List<(OrphanItem, TimeSpan)> items)
     {
         var started = Stopwatch.GetTimestamp();
@@ -266,9 +338,17 @@ internal static class DrainBenchmark
         return double.Parse(line.Split(',')[1].Trim('"'), CultureInfo.InvariantCulture);
     }
 
+    // The Redis server's own CPU time (INFO cpu: used_cpu_sys + used_cpu_user), in seconds.
+    private static async Task<double> RedisCpuSecondsAsync(PrivateRedis redis)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.AdminConnectionString);
+        var info = (await connection.GetServers()[0].InfoAsync("cpu")).SelectMany(g => g).ToDictionary(kv => kv.Key, kv => kv.Value);
+        return double.Parse(info["used_cpu_sys"], CultureInfo.InvariantCulture) + double.Parse(info["used_cpu_user"], CultureInfo.InvariantCulture);
+    }
+
     private static async Task FlushAsync(PrivateRedis redis)
     {
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.AdminConnectionString);
         await connection.GetServers()[0].FlushAllDatabasesAsync();
     }
 

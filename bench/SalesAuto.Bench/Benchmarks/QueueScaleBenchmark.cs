@@ -44,10 +44,10 @@ internal static class QueueScaleBenchmark
 
         var report = new Report("Queue cost at scale", command);
         await using var redis = await PrivateRedis.StartAsync();
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.AdminConnectionString);
         await machine.AddRedisVersionAsync(admin, "private");
         report.Size($"Redis: {PrivateRedis.Describe(redis.Port)}.");
-        report.Size(Fmt.Inv($"Sizes: queues of {string.Join(" and ", sizes.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} due items; per size {samples:N0} timed single-item rounds (enqueue 1, claim 1, ack 1) and {batchSamples:N0} batch rounds (enqueue 50 in one call, claim 50, ack the 50 together as the cycle does), after 200 untimed rounds; latency is the client's, one call at a time, loopback included."));
+        report.Size(Fmt.Inv($"Sizes: queues of {string.Join(" and ", sizes.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} due items; per size {samples:N0} timed single-item rounds (enqueue 1, claim 1, ack 1) and {batchSamples:N0} batch rounds (enqueue 50 in one call, claim 50, ack the 50 together as the cycle does), after 1,000 untimed single rounds and 100 untimed batch rounds (JIT warm-up); latency is the client's, one call at a time, loopback included."));
 
         var measured = new List<(int Size, Dictionary<string, Latencies> Ops, double LoadRate, string Memory)>();
         foreach (var size in sizes)
@@ -139,7 +139,7 @@ internal static class QueueScaleBenchmark
         var claim1 = new List<long>();
         var ack1 = new List<long>();
         var next = 0L;
-        for (var i = -200; i < samples; i++)
+        for (var i = -1000; i < samples; i++)
         {
             var item = new OrphanItem(Event($"new_{next++}"), 0, DateTimeOffset.UtcNow);
             var t0 = Stopwatch.GetTimestamp();
@@ -164,7 +164,7 @@ internal static class QueueScaleBenchmark
         var enqueue50 = new List<long>();
         var claim50 = new List<long>();
         var ack50 = new List<long>();
-        for (var i = -20; i < batchSamples; i++)
+        for (var i = -100; i < batchSamples; i++)
         {
             var batch = Enumerable.Range(0, 50).Select(_ => (new OrphanItem(Event($"new_{next++}"), 0, DateTimeOffset.UtcNow), TimeSpan.Zero)).ToList();
             var t0 = Stopwatch.GetTimestamp();

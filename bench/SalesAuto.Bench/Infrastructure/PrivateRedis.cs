@@ -28,6 +28,8 @@ internal sealed class PrivateRedis : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port},password={Password},abortConnect=false,syncTimeout=30000,asyncTimeout=30000";
 
+    public string AdminConnectionString => ConnectionString + ",allowAdmin=true";
+
     public static string Describe(int port) => $"private redis-server on 127.0.0.1:{port}, no persistence";
 
     public static async Task<PrivateRedis> StartAsync()
