@@ -27,6 +27,7 @@ internal static class IngestBenchmark
         var enrollments = cli.Int("enrollments", 100_000);
         var hotEnrollments = cli.Int("hot-enrollments", 1000);
         var autoPrepare = cli.Int("auto-prepare", 0);
+        var compareAutoPrepare = cli.Int("compare-auto-prepare", 0);
         var only = cli.OptionalString("only");
         cli.RejectUnknown();
 
@@ -54,23 +55,44 @@ internal static class IngestBenchmark
         using var ceilingClient = LoadGenerator.CreateClient(ceiling.BaseAddress, Math.Max(concurrency, batchConcurrency));
         using var client = LoadGenerator.CreateClient(server.BaseAddress, Math.Max(concurrency, batchConcurrency));
 
-        var scenarios = new (string Key, string Name, HttpClient Client, int Concurrency, int Events, Func<long, HttpRequestMessage> Request, string Source)[]
+        // An A/B experiment in the same rounds: a second server whose connection string turns on
+        // Npgsql's automatic preparation (the shipped one does not), same schema, other event ids.
+        await using var prepared = compareAutoPrepare > 0
+            ? await ServerSettings.StartAsync(ServerSettings.For(postgres + $";Max Auto Prepare={compareAutoPrepare}", redis.ConnectionString, "bench:ingest-ap:"))
+            : null;
+        using var preparedClient = prepared is null ? null : LoadGenerator.CreateClient(prepared.BaseAddress, Math.Max(concurrency, batchConcurrency));
+        if (prepared is not null)
         {
-            ("ceiling", "ceiling: bare endpoint, one INSERT per request", ceilingClient, concurrency, 1,
+            report.Size(Fmt.Inv($"Experiment: the rows marked \"Max Auto Prepare={compareAutoPrepare}\" come from a second SalesAuto.Server, identical but for that setting in its connection string, run in the same rounds."));
+        }
+
+        var scenarios = new List<(string Key, string Name, HttpClient Client, int Pid, int Concurrency, int Events, Func<long, HttpRequestMessage> Request, string Source)>
+        {
+            ("ceiling", "ceiling: bare endpoint, one INSERT per request", ceilingClient, ceiling.ProcessId, concurrency, 1,
                 n => new HttpRequestMessage(HttpMethod.Post, "/ingest") { Content = Webhooks.Json(LemlistMany(n, "c", campaigns, enrollments)) }, "ceiling"),
-            ("lemlist-many", "SalesAuto: Lemlist single events, many campaigns", client, concurrency, 1,
+            ("lemlist-many", "SalesAuto: Lemlist single events, many campaigns", client, server.ProcessId, concurrency, 1,
                 n => Webhooks.Lemlist(LemlistMany(n, "m", campaigns, enrollments)), "lemlist"),
-            ("lemlist-hot", "SalesAuto: Lemlist single events, one hot campaign", client, concurrency, 1,
+            ("lemlist-hot", "SalesAuto: Lemlist single events, one hot campaign", client, server.ProcessId, concurrency, 1,
                 n => Webhooks.Lemlist(Webhooks.LemlistActivity($"act_h_{n}", "cam_hot", $"hot{Spread(n, hotEnrollments)}@bench.example", n)), "lemlist"),
-            ("ceiling-batch", $"ceiling: bare endpoint, batches of {batchSize} in one INSERT", ceilingClient, batchConcurrency, batchSize,
+            ("ceiling-batch", $"ceiling: bare endpoint, batches of {batchSize} in one INSERT", ceilingClient, ceiling.ProcessId, batchConcurrency, batchSize,
                 n => new HttpRequestMessage(HttpMethod.Post, "/ingest-batch") { Content = Webhooks.Json(Webhooks.HubSpotBatch(3_000_000_000L + (n * batchSize), i => 100_000 + Spread((n * batchSize) + i, enrollments), batchSize)) }, "ceiling"),
-            ("hubspot-many", $"SalesAuto: HubSpot batches of {batchSize}, many campaigns", client, batchConcurrency, batchSize,
+            ("hubspot-many", $"SalesAuto: HubSpot batches of {batchSize}, many campaigns", client, server.ProcessId, batchConcurrency, batchSize,
                 n => Webhooks.HubSpot(Webhooks.HubSpotBatch(1_000_000_000L + (n * batchSize), i => 100_000 + Spread((n * batchSize) + i, enrollments), batchSize)), "hubspot"),
-            ("hubspot-hot", $"SalesAuto: HubSpot batches of {batchSize}, one hot campaign", client, batchConcurrency, batchSize,
+            ("hubspot-hot", $"SalesAuto: HubSpot batches of {batchSize}, one hot campaign", client, server.ProcessId, batchConcurrency, batchSize,
                 n => Webhooks.HubSpot(Webhooks.HubSpotBatch(2_000_000_000L + (n * batchSize), i => 900_000 + Spread((n * batchSize) + i, hotEnrollments), batchSize)), "hubspot"),
         };
+        if (prepared is not null && preparedClient is not null)
+        {
+            scenarios.Insert(2, ("lemlist-many-ap", $"experiment, Max Auto Prepare={compareAutoPrepare}: Lemlist single events, many campaigns", preparedClient, prepared.ProcessId, concurrency, 1,
+                n => Webhooks.Lemlist(LemlistMany(n, "p", campaigns, enrollments)), "lemlist"));
+            scenarios.Add(("hubspot-many-ap", $"experiment, Max Auto Prepare={compareAutoPrepare}: HubSpot batches of {batchSize}, many campaigns", preparedClient, prepared.ProcessId, batchConcurrency, batchSize,
+                n => Webhooks.HubSpot(Webhooks.HubSpotBatch(4_000_000_000L + (n * batchSize), i => 100_000 + Spread((n * batchSize) + i, enrollments), batchSize)), "hubspot"));
+        }
+
         var selected = scenarios.Where(s => only is null || only.Split(',').Contains(s.Key)).ToList();
         var merged = new LoadResult?[selected.Count];
+        var appCpu = new double[selected.Count];
+        var postgresCpu = new double[selected.Count];
         var sequences = new long[selected.Count];
         for (var round = 1; round <= rounds; round++)
         {
@@ -80,20 +102,24 @@ internal static class IngestBenchmark
                 Console.WriteLine($"round {round}/{rounds}: {scenario.Name} ...");
                 // Request numbers continue across rounds: every event id stays unique.
                 var offset = sequences[i];
+                var (app0, pg0) = (CpuMeter.ProcessSeconds(scenario.Pid), CpuMeter.PostgresSeconds());
                 var result = await new LoadGenerator(scenario.Client).RunAsync(n => scenario.Request(offset + n), scenario.Events, scenario.Concurrency, warmup, duration / rounds);
+                appCpu[i] += CpuMeter.ProcessSeconds(scenario.Pid) - app0;
+                postgresCpu[i] += CpuMeter.PostgresSeconds() - pg0;
                 sequences[i] += 1_000_000;
                 merged[i] = LoadResult.Merge(merged[i], result);
             }
         }
 
         var results = selected.Select((s, i) => (s.Name, s.Concurrency, Result: merged[i]!, s.Source)).ToList();
+        var cpu = selected.Select((s, i) => (App: appCpu[i] / merged[i]!.AllEvents * 1e6, Postgres: postgresCpu[i] / merged[i]!.AllEvents * 1e6)).ToList();
         await CheckStoredAsync(report, postgres, ceilingPostgres, results, client);
 
-        var table = report.Table(string.Empty, "scenario", "concurrency", "requests/s", "events/s", "p50 ms", "p99 ms", "max ms", "errors", "goal", "met");
+        var table = report.Table(string.Empty, "scenario", "concurrency", "requests/s", "events/s", "p50 ms", "p99 ms", "max ms", "errors", "CPU µs/event: app, Postgres", "goal", "met");
         var ceilingResult = results.FirstOrDefault(r => r.Name.StartsWith("ceiling: bare endpoint, one INSERT per request", StringComparison.Ordinal)).Result;
         var manyResult = results.FirstOrDefault(r => r.Name.Contains("Lemlist single events, many", StringComparison.Ordinal)).Result;
         var batchMany = results.FirstOrDefault(r => r.Name.Contains("HubSpot batches", StringComparison.Ordinal) && r.Name.EndsWith("many campaigns", StringComparison.Ordinal)).Result;
-        foreach (var (name, c, result, _) in results)
+        foreach (var ((name, c, result, _), (app, pg)) in results.Zip(cpu))
         {
             var (goal, met) = name switch
             {
@@ -112,10 +138,11 @@ internal static class IngestBenchmark
                 _ => ("-", "-"),
             };
             table.Add([name, c.ToString(System.Globalization.CultureInfo.InvariantCulture), Fmt.N0(result.RequestsPerSecond), Fmt.N0(result.EventsPerSecond),
-                Fmt.Ms(result.Latencies.P50), Fmt.Ms(result.Latencies.P99), Fmt.Ms(result.Latencies.Max), result.DescribeErrors(), goal, met]);
+                Fmt.Ms(result.Latencies.P50), Fmt.Ms(result.Latencies.P99), Fmt.Ms(result.Latencies.Max), result.DescribeErrors(), $"{Fmt.N0(app)}, {Fmt.N0(pg)}", goal, met]);
         }
 
         report.Note("Latency is measured by the generator from sending the request to reading the whole answer. Requests that start in the warm-up or end after the measured window do not count.");
+        report.Note("CPU µs/event: the server process's CPU time (/proc/<pid>/stat) and the sum over every `postgres` process, divided by the events it served, warm-up included; the Postgres figure also catches other work on the shared cluster, so it is approximate.");
         report.Note("Postgres is the shared development cluster (scripts/deps.sh: fsync on, shared_buffers 256MB); other work on the machine during the run shows up as noise.");
         return report;
     }
