@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark 2, orphan drain: (a) the retry cycle's queue mechanics against BullMQ and
 # redis-benchmark on one private Redis; (b) parked orphans drained into Postgres end to end,
-# against direct ingestion. About 3 minutes.
-# Options (defaults): --items 50000 --batch-sizes 50,500 --bullmq-concurrency 1,10,50,100,200
+# against direct ingestion. About 6 minutes.
+# Options (defaults): --items 50000 --batch-sizes 50,500 --rounds 3 --bullmq-concurrency 10,50,100
 #   --bullmq on --e2e-items 50000 --events-per-enrollment 5 --e2e-batch-size 50 --parts a,b
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # BullMQ at the versions pinned in bench/bullmq/package-lock.json. `npm install` rather than

@@ -25,6 +25,7 @@ internal static class MemoryBenchmark
         var rate = cli.Int("rate", 200);
         var concurrency = cli.Int("concurrency", 16);
         var enrollments = cli.Int("enrollments", 10_000);
+        var serverEnvironment = cli.OptionalString("server-env");
         cli.RejectUnknown();
 
         var report = new Report("Memory", command);
@@ -34,7 +35,15 @@ internal static class MemoryBenchmark
         report.Size($"Redis: {PrivateRedis.Describe(redis.Port)}.");
         await machine.AddPostgresVersionAsync(BenchEnvironment.Postgres);
         var postgres = await BenchEnvironment.RecreateMigratedSchemaAsync(Schema);
-        await using var server = await ServerSettings.StartAsync(ServerSettings.For(postgres, redis.ConnectionString, "bench:memory:"));
+        var settings = ServerSettings.For(postgres, redis.ConnectionString, "bench:memory:");
+        foreach (var pair in (serverEnvironment ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (name, value) = (pair[..pair.IndexOf('=', StringComparison.Ordinal)], pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            settings[name] = value;
+            report.Size($"Experiment: the server runs with the environment variable {name}={value} (not the shipped configuration).");
+        }
+
+        await using var server = await ServerSettings.StartAsync(settings);
         await SeedAsync(postgres, enrollments);
         using var client = LoadGenerator.CreateClient(server.BaseAddress, concurrency + 8);
 
@@ -111,6 +120,7 @@ internal static class MemoryBenchmark
 
         var result = await load;
         await Task.WhenAll(enroller, hubspot);
+        var loadEnded = Stopwatch.GetElapsedTime(started);
         // Let the last promoted orphans drain (two cycles), then the last sample.
         await Task.Delay(TimeSpan.FromSeconds(21));
         await stop.CancelAsync();
@@ -121,12 +131,13 @@ internal static class MemoryBenchmark
         var orphanRows = await ScalarAsync(postgres, "select count(*) from campaign_events where payload->>'leadEmail' like 'new%'");
         var totalRows = await ScalarAsync(postgres, "select count(*) from campaign_events");
 
-        var steady = samples.Where(s => s.At >= warmup).ToList();
+        // Steady state: after the warm-up and while the load ran.
+        var steady = samples.Where(s => s.At >= warmup && s.At <= loadEnded).ToList();
         var min = steady.Min(s => s.Rss);
         var max = steady.Max(s => s.Rss);
         var spread = (max - min) / (double)min;
         var slope = SlopePerMinute(steady);
-        var table = report.Table("RSS of SalesAuto.Server, one row a minute (and the last sample)", "time", "RSS MiB");
+        var table = report.Table("RSS of SalesAuto.Server, one row a minute (and the last sample, taken after the load stopped and the last orphans drained)", "time", "RSS MiB");
         foreach (var sample in samples.Where((s, i) => i == 0 || i == samples.Count - 1 || (int)s.At.TotalMinutes != (int)samples[i - 1].At.TotalMinutes))
         {
             table.Add([Fmt.Inv($"{sample.At.TotalMinutes:0.0} min"), Fmt.Mib(sample.Rss)]);
@@ -135,7 +146,13 @@ internal static class MemoryBenchmark
         var summary = report.Table(string.Empty, "after warm-up", "value", "goal", "met");
         summary.Add(["min / max RSS", $"{Fmt.Mib(min)} / {Fmt.Mib(max)} MiB", "-", "-"]);
         summary.Add(["spread (max - min) / min", Fmt.Percent(spread * 100), "<= 10%", Fmt.Met(spread <= 0.10)]);
-        summary.Add(["trend (least squares)", Fmt.Inv($"{slope / 1024 / 1024:+0.00;-0.00} MiB/min"), "-", "-"]);
+        summary.Add(["trend (least squares)", Fmt.Inv($"{slope / 1024 / 1024:+0.00;-0.00} MiB/min, {slope * (steady[^1].At - steady[0].At).TotalMinutes / steady.Average(x => (double)x.Rss):+0.0%;-0.0%} over the window"), "-", "-"]);
+        var median = steady.Select(x => x.Rss).Order().ElementAt(steady.Count / 2);
+        summary.Add(["band around the median", Fmt.Inv($"median {Fmt.Mib(median)} MiB; samples from {(double)min / median - 1:+0.0%;-0.0%} to {(double)max / median - 1:+0.0%;-0.0%}"), "-", "-"]);
+        var quarter = Math.Max(1, steady.Count / 4);
+        var firstQuarter = steady.Take(quarter).Average(x => (double)x.Rss);
+        var lastQuarter = steady.TakeLast(quarter).Average(x => (double)x.Rss);
+        summary.Add(["drift: mean of the last quarter vs the first", Fmt.Inv($"{lastQuarter / firstQuarter - 1:+0.0%;-0.0%}"), "-", "-"]);
         summary.Add(["load served", Fmt.Inv($"{result.RequestsPerSecond:N0} events/s, p50 {Fmt.Ms(result.Latencies.P50)} ms, p99 {Fmt.Ms(result.Latencies.P99)} ms, errors {result.DescribeErrors()}"), "-", "-"]);
         summary.Add(["orphans", Fmt.Inv($"{orphansSent:N0} sent as orphans, {enrolled:N0} enrollments created ({enrollErrors} errors), {orphanRows:N0} drained into Postgres"), "-", "-"]);
         summary.Add(["HubSpot batches", Fmt.Inv($"{batches:N0} ({batchErrors} errors); {totalRows:N0} event rows in all"), "-", "-"]);

@@ -19,6 +19,8 @@ internal static class QueueScaleBenchmark
 {
     private const string Prefix = "bench:scale:";
 
+    private static long _next;
+
     // Benchmark only: bulk-writes what enqueue.lua writes, due one second ago.
     // KEYS[1] items, KEYS[2] due, KEYS[3] index set; ARGV[1] item JSON template with __EID__,
     // ARGV[2] item id prefix (source + newline), ARGV[3] event id prefix, ARGV[4] first, ARGV[5] last.
@@ -47,39 +49,62 @@ internal static class QueueScaleBenchmark
         await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.AdminConnectionString);
         await machine.AddRedisVersionAsync(admin, "private");
         report.Size($"Redis: {PrivateRedis.Describe(redis.Port)}.");
-        report.Size(Fmt.Inv($"Sizes: queues of {string.Join(" and ", sizes.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} due items; per size {samples:N0} timed single-item rounds (enqueue 1, claim 1, ack 1) and {batchSamples:N0} batch rounds (enqueue 50 in one call, claim 50, ack the 50 together as the cycle does), after 1,000 untimed single rounds and 100 untimed batch rounds (JIT warm-up); latency is the client's, one call at a time, loopback included."));
+        report.Size(Fmt.Inv($"Sizes: queues of {string.Join(" and ", sizes.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} due items; per size {samples:N0} timed single-item rounds (enqueue 1, claim 1, ack 1) and {batchSamples:N0} batch rounds (enqueue 50 in one call, claim 50, ack the 50 together as the cycle does), after 1,000 untimed single rounds and 100 untimed batch rounds per size (warm-up); latency is the client's, one call at a time, loopback included."));
 
-        var measured = new List<(int Size, Dictionary<string, Latencies> Ops, double LoadRate, string Memory)>();
+        // Every queue is loaded first, each under a prefix of its own in the same Redis; then the
+        // sizes take turns in blocks, so warm-up and any change in the machine's load fall on all of them.
+        await admin.GetServers()[0].FlushAllDatabasesAsync();
+        var queues = new List<(int Size, string Prefix, ServiceProvider Services, IRetryQueue Queue, Dictionary<string, List<long>> Ticks, double LoadRate)>();
         foreach (var size in sizes)
         {
-            await admin.GetServers()[0].FlushAllDatabasesAsync();
+            var prefix = Fmt.Inv($"{Prefix}{size}:");
             var settings = new Dictionary<string, string?>
             {
                 ["ConnectionStrings:Redis"] = redis.ConnectionString,
                 ["ConnectionStrings:Postgres"] = BenchEnvironment.Postgres,
-                ["RetryQueue:KeyPrefix"] = Prefix,
+                ["RetryQueue:KeyPrefix"] = prefix,
                 ["RetryQueue:MaxLength"] = (size * 2 + 100_000).ToString(CultureInfo.InvariantCulture),
             };
-            await using var services = CoreHost.Build(settings);
+            var services = CoreHost.Build(settings);
             var queue = services.GetRequiredService<IRetryQueue>();
             Console.WriteLine($"size {size:N0}: bulk load ...");
-            var loadTime = await BulkLoadAsync(queue, admin.GetDatabase(), size);
+            var loadTime = await BulkLoadAsync(queue, admin.GetDatabase(), prefix, size);
             var depth = await queue.GetDepthAsync(CancellationToken.None);
             if (depth.Due != size)
             {
                 throw new InvalidOperationException($"loaded {depth.Due}, expected {size}");
             }
 
-            var memory = (string?)(await admin.GetDatabase().ExecuteAsync("MEMORY", "STATS")).ToDictionary()["dataset.bytes"] ?? "?";
-            Console.WriteLine($"size {size:N0}: measure ...");
-            var ops = await MeasureAsync(queue, samples, batchSamples);
-            depth = await queue.GetDepthAsync(CancellationToken.None);
-            if (depth.Due != size || depth.Leased != 0)
+            queues.Add((size, prefix, services, queue, [], size / loadTime.TotalSeconds));
+        }
+
+        var memory = (long)(await admin.GetDatabase().ExecuteAsync("MEMORY", "STATS")).ToDictionary()["dataset.bytes"];
+        foreach (var q in queues)
+        {
+            await MeasureAsync(q.Queue, q.Prefix, null, 1000, 100);
+        }
+
+        const int Blocks = 4;
+        for (var block = 0; block < Blocks; block++)
+        {
+            foreach (var q in queues)
+            {
+                Console.WriteLine($"block {block + 1}/{Blocks}: size {q.Size:N0} ...");
+                await MeasureAsync(q.Queue, q.Prefix, q.Ticks, samples / Blocks, batchSamples / Blocks);
+            }
+        }
+
+        var measured = new List<(int Size, Dictionary<string, Latencies> Ops, double LoadRate)>();
+        foreach (var q in queues)
+        {
+            var depth = await q.Queue.GetDepthAsync(CancellationToken.None);
+            if (depth.Due != q.Size || depth.Leased != 0)
             {
                 throw new InvalidOperationException($"depth drifted: {depth.Due} due, {depth.Leased} leased");
             }
 
-            measured.Add((size, ops, size / loadTime.TotalSeconds, memory));
+            measured.Add((q.Size, q.Ticks.ToDictionary(t => t.Key, t => new Latencies(t.Value)), q.LoadRate));
+            await q.Services.DisposeAsync();
         }
 
         await admin.GetServers()[0].FlushAllDatabasesAsync();
@@ -97,18 +122,20 @@ internal static class QueueScaleBenchmark
                 isGoal ? "p50 at the large size <= 1.5x the small" : "(not a goal)", isGoal ? Fmt.Met(ratio <= 1.5) : "-"]);
         }
 
-        foreach (var (size, _, rate, memory) in measured)
+        foreach (var (size, _, rate) in measured)
         {
-            report.Note(Fmt.Inv($"{size:N0} items: bulk-loaded at {rate:N0} items/s; Redis dataset {long.Parse(memory, CultureInfo.InvariantCulture) / 1024.0 / 1024.0:N0} MiB."));
+            report.Note(Fmt.Inv($"{size:N0} items: bulk-loaded at {rate:N0} items/s."));
         }
+
+        report.Note(Fmt.Inv($"All queues sit in the same Redis, each under its own key prefix (Redis dataset with all loaded: {memory / 1024.0 / 1024.0:N0} MiB); the sizes are measured in {Blocks} alternating blocks."));
 
         report.Note("Every bulk-loaded item shares one index set (one enrollment); an ack's SREM is O(1) whatever the set's size, so this does not flatter the figures.");
         return report;
     }
 
-    private static async Task<TimeSpan> BulkLoadAsync(IRetryQueue queue, IDatabase database, int size)
+    private static async Task<TimeSpan> BulkLoadAsync(IRetryQueue queue, IDatabase database, string prefix, int size)
     {
-        var keys = new RetryQueueKeys(Prefix);
+        var keys = new RetryQueueKeys(prefix);
         var template = Event("__EID__");
         await queue.EnqueueAsync([(new OrphanItem(template, 0, DateTimeOffset.UtcNow), TimeSpan.Zero)], CancellationToken.None);
         var templateItem = new OrphanItem(template, 0, DateTimeOffset.UtcNow);
@@ -133,15 +160,28 @@ internal static class QueueScaleBenchmark
         return Stopwatch.GetElapsedTime(started);
     }
 
-    private static async Task<Dictionary<string, Latencies>> MeasureAsync(IRetryQueue queue, int samples, int batchSamples)
+    // Single rounds (enqueue 1, claim 1, ack 1), then batch rounds (enqueue 50, claim 50, ack 50
+    // together); the queue's depth is the same after as before. Null ticks: warm-up, not kept.
+    private static async Task MeasureAsync(IRetryQueue queue, string prefix, Dictionary<string, List<long>>? ticks, int rounds, int batchRounds)
     {
-        var enqueue1 = new List<long>();
-        var claim1 = new List<long>();
-        var ack1 = new List<long>();
-        var next = 0L;
-        for (var i = -1000; i < samples; i++)
+        void Keep(string op, long value)
         {
-            var item = new OrphanItem(Event($"new_{next++}"), 0, DateTimeOffset.UtcNow);
+            if (ticks is null)
+            {
+                return;
+            }
+
+            if (!ticks.TryGetValue(op, out var list))
+            {
+                ticks[op] = list = [];
+            }
+
+            list.Add(value);
+        }
+
+        for (var i = 0; i < rounds; i++)
+        {
+            var item = new OrphanItem(Event($"new_{prefix}_{Interlocked.Increment(ref _next)}"), 0, DateTimeOffset.UtcNow);
             var t0 = Stopwatch.GetTimestamp();
             await queue.EnqueueAsync([(item, TimeSpan.Zero)], CancellationToken.None);
             var t1 = Stopwatch.GetTimestamp();
@@ -153,20 +193,14 @@ internal static class QueueScaleBenchmark
             }
 
             var t3 = Stopwatch.GetTimestamp();
-            if (i >= 0)
-            {
-                enqueue1.Add(t1 - t0);
-                claim1.Add(t2 - t1);
-                ack1.Add(t3 - t2);
-            }
+            Keep("enqueue 1 item", t1 - t0);
+            Keep("claim 1 item", t2 - t1);
+            Keep("ack 1 item", t3 - t2);
         }
 
-        var enqueue50 = new List<long>();
-        var claim50 = new List<long>();
-        var ack50 = new List<long>();
-        for (var i = -100; i < batchSamples; i++)
+        for (var i = 0; i < batchRounds; i++)
         {
-            var batch = Enumerable.Range(0, 50).Select(_ => (new OrphanItem(Event($"new_{next++}"), 0, DateTimeOffset.UtcNow), TimeSpan.Zero)).ToList();
+            var batch = Enumerable.Range(0, 50).Select(_ => (new OrphanItem(Event($"new_{prefix}_{Interlocked.Increment(ref _next)}"), 0, DateTimeOffset.UtcNow), TimeSpan.Zero)).ToList();
             var t0 = Stopwatch.GetTimestamp();
             await queue.EnqueueAsync(batch, CancellationToken.None);
             var t1 = Stopwatch.GetTimestamp();
@@ -179,23 +213,10 @@ internal static class QueueScaleBenchmark
                 throw new InvalidOperationException("batch round failed");
             }
 
-            if (i >= 0)
-            {
-                enqueue50.Add(t1 - t0);
-                claim50.Add(t2 - t1);
-                ack50.Add(t3 - t2);
-            }
+            Keep("enqueue 50 items (one call)", t1 - t0);
+            Keep("claim 50 items", t2 - t1);
+            Keep("ack 50 items (together)", t3 - t2);
         }
-
-        return new Dictionary<string, Latencies>
-        {
-            ["enqueue 1 item"] = new(enqueue1),
-            ["claim 1 item"] = new(claim1),
-            ["ack 1 item"] = new(ack1),
-            ["enqueue 50 items (one call)"] = new(enqueue50),
-            ["claim 50 items"] = new(claim50),
-            ["ack 50 items (together)"] = new(ack50),
-        };
     }
 
     private static CanonicalEvent Event(string id) =>
