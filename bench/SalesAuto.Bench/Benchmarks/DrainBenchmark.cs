@@ -178,7 +178,7 @@ internal static class DrainBenchmark
     private static async Task RunEndToEndAsync(Report report, PrivateRedis redis, int items, int eventsPerEnrollment, int batchSize)
     {
         var enrollments = items / eventsPerEnrollment;
-        report.Size(Fmt.Inv($"(b) Sizes: {items:N0} orphans for {enrollments:N0} enrollments ({eventsPerEnrollment} events each) over 100 campaigns; RetryQueue:BatchSize {batchSize}; Postgres schema {Schema} on the shared development cluster."));
+        report.Size(Fmt.Inv($"(b) Sizes: {items:N0} orphans for {enrollments:N0} enrollments ({eventsPerEnrollment} events each) over 100 campaigns; RetryQueue:BatchSize {batchSize}; Postgres schema {Schema} on the cluster of ConnectionStrings__Postgres (scripts/deps.sh's unless set), port {new Npgsql.NpgsqlConnectionStringBuilder(BenchEnvironment.Postgres).Port}."));
         await FlushAsync(redis);
         var postgres = await BenchEnvironment.RecreateSchemaAsync(Schema);
         var settings = Settings(redis, "bench:e2e:", batchSize, items);

@@ -142,8 +142,8 @@ internal static class IngestBenchmark
         }
 
         report.Note("Latency is measured by the generator from sending the request to reading the whole answer. Requests that start in the warm-up or end after the measured window do not count.");
-        report.Note("CPU µs/event: the server process's CPU time (/proc/<pid>/stat) and the sum over every `postgres` process, divided by the events it served, warm-up included; the Postgres figure also catches other work on the shared cluster, so it is approximate.");
-        report.Note("Postgres is the shared development cluster (scripts/deps.sh: fsync on, shared_buffers 256MB); other work on the machine during the run shows up as noise.");
+        report.Note("CPU µs/event: the server process's CPU time (/proc/<pid>/stat) and the sum over every `postgres` process, divided by the events it served, warm-up included; the Postgres figure also catches any other work on that cluster, so it is approximate.");
+        report.Note(Fmt.Inv($"Postgres: the cluster of ConnectionStrings__Postgres (scripts/deps.sh's unless set: fsync on, shared_buffers 256MB), port {new NpgsqlConnectionStringBuilder(BenchEnvironment.Postgres).Port}; other work on the machine during the run shows up as noise (see the load average)."));
         return report;
     }
 

@@ -4,7 +4,7 @@ namespace SalesAuto.Bench.Infrastructure;
 
 /// <summary>
 /// CPU time from /proc (utime + stime of /proc/&lt;pid&gt;/stat): of one process, or of every
-/// process named <c>postgres</c> (the cluster's backends; other work on the shared cluster during
+/// process named <c>postgres</c> (the cluster's backends; other work on that cluster during
 /// the window counts too). Differences of two readings give a simple breakdown of where a
 /// request's CPU goes.
 /// </summary>
