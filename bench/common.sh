@@ -8,8 +8,13 @@ cd "$repo"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 scripts/deps.sh up >/dev/null
+# The connection strings deps.sh wrote, unless the caller set its own.
+given_postgres=${ConnectionStrings__Postgres:-}
+given_redis=${ConnectionStrings__Redis:-}
 # shellcheck disable=SC1091
 source "${SALESAUTO_STATE_DIR:-$repo/.local}/salesauto.env"
+ConnectionStrings__Postgres=${given_postgres:-$ConnectionStrings__Postgres}
+ConnectionStrings__Redis=${given_redis:-$ConnectionStrings__Redis}
 export ConnectionStrings__Postgres ConnectionStrings__Redis
 
 missing=()

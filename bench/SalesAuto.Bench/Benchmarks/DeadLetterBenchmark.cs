@@ -34,12 +34,12 @@ internal static class DeadLetterBenchmark
 
         Console.WriteLine($"inserting {rows:N0} dead letters ...");
         var insertTime = await Timing.TimeAsync(() => InsertAsync(postgres, rows));
-        report.Size(Fmt.Inv($"Bulk insert: {insertTime.TotalSeconds:0}s including VACUUM ANALYZE; table {await TextAsync(postgres, "select pg_size_pretty(pg_total_relation_size('dead_letters'))")} with its indexes."));
+        report.Size(Fmt.Inv($"Bulk insert: {insertTime.TotalSeconds:0}s including VACUUM ANALYZE; table {await Db.TextAsync(postgres, "select pg_size_pretty(pg_total_relation_size('dead_letters'))")} with its indexes."));
 
         using var client = LoadGenerator.CreateClient(server.BaseAddress, 1);
         client.DefaultRequestHeaders.Add("x-functions-key", Webhooks.AdminKey);
         var deep = (int)(rows * 0.9);
-        var filteredCount = await ScalarAsync(postgres, "select count(*) from dead_letters where status = 'failed' and source = 'hubspot' and type = 'email.clicked'");
+        var filteredCount = await Db.ScalarAsync(postgres, "select count(*) from dead_letters where status = 'failed' and source = 'hubspot' and type = 'email.clicked'");
         const string Columns = "id, source, event_id as eventid, type, campaign_id as campaignid, status, failure_reason as failurereason, attempts, replay_count as replaycount, first_seen_at as firstseenat, created_at as createdat, updated_at as updatedat, resolved_at as resolvedat";
         const string Order = " order by created_at desc, id desc limit ";
         const string FilterSql = "status = 'failed' and source = 'hubspot' and type = 'email.clicked'";
@@ -147,7 +147,7 @@ internal static class DeadLetterBenchmark
 
     private static async Task<(DateTimeOffset From, DateTimeOffset To)> WindowAsync(string postgres)
     {
-        var middle = DateTimeOffset.Parse(await TextAsync(postgres, "select to_char((min(created_at) + (max(created_at) - min(created_at)) / 2) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') from dead_letters"), CultureInfo.InvariantCulture);
+        var middle = DateTimeOffset.Parse(await Db.TextAsync(postgres, "select to_char((min(created_at) + (max(created_at) - min(created_at)) / 2) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') from dead_letters"), CultureInfo.InvariantCulture);
         return (middle, middle.AddHours(1));
     }
 
@@ -206,16 +206,5 @@ internal static class DeadLetterBenchmark
         }
 
         return (new Latencies(ticks), items);
-    }
-
-    private static async Task<long> ScalarAsync(string connectionString, string sql) =>
-        long.Parse(await TextAsync(connectionString, sql), CultureInfo.InvariantCulture);
-
-    private static async Task<string> TextAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture)!;
     }
 }

@@ -178,7 +178,7 @@ internal static class DrainBenchmark
     private static async Task RunEndToEndAsync(Report report, PrivateRedis redis, int items, int eventsPerEnrollment, int batchSize)
     {
         var enrollments = items / eventsPerEnrollment;
-        report.Size(Fmt.Inv($"(b) Sizes: {items:N0} orphans for {enrollments:N0} enrollments ({eventsPerEnrollment} events each) over 100 campaigns; RetryQueue:BatchSize {batchSize}; Postgres schema {Schema} on the cluster of ConnectionStrings__Postgres (scripts/deps.sh's unless set), port {new Npgsql.NpgsqlConnectionStringBuilder(BenchEnvironment.Postgres).Port}."));
+        report.Size(Fmt.Inv($"(b) Sizes: {items:N0} orphans for {enrollments:N0} enrollments ({eventsPerEnrollment} events each) over 100 campaigns; RetryQueue:BatchSize {batchSize}; Postgres schema {Schema} on the cluster of ConnectionStrings__Postgres (scripts/deps.sh's unless set), port {new NpgsqlConnectionStringBuilder(BenchEnvironment.Postgres).Port}."));
         await FlushAsync(redis);
         var postgres = await BenchEnvironment.RecreateSchemaAsync(Schema);
         var settings = Settings(redis, "bench:e2e:", batchSize, items);
@@ -221,11 +221,11 @@ internal static class DrainBenchmark
 
         Console.WriteLine("(b) drain by the cycle ...");
         var (drainTime, claimed, cycles) = await DrainAsync(cycle);
-        var stored = await ScalarAsync(postgres, "select count(*) from campaign_events");
+        var stored = await Db.ScalarAsync(postgres, "select count(*) from campaign_events");
         var depth = await queue.GetDepthAsync(CancellationToken.None);
 
         // The same events again, straight into the processor in batches of the same size, one after the other, as the cycle sends them.
-        await ScalarAsync(postgres, "truncate campaign_events; select 0");
+        await Db.ScalarAsync(postgres, "truncate campaign_events; select 0");
         Console.WriteLine("(b) direct ingestion ...");
         var directTime = await Timing.TimeAsync(async () =>
         {
@@ -234,7 +234,7 @@ internal static class DrainBenchmark
                 await processor.ApplyAsync(chunk, CancellationToken.None);
             }
         });
-        var directStored = await ScalarAsync(postgres, "select count(*) from campaign_events");
+        var directStored = await Db.ScalarAsync(postgres, "select count(*) from campaign_events");
 
         var table = report.Table("(b) End to end: parked orphans drained into Postgres", "step", "per second", "time", "check");
         table.Add(["park orphans (processor finds no enrollment, then enqueue; 100 per call)", Fmt.N0(items / parkTime.TotalSeconds) + " events/s", Fmt.Inv($"{parkTime.TotalSeconds:0.00}s"), $"{items:N0} parked"]);
@@ -380,14 +380,6 @@ internal static class DrainBenchmark
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.AdminConnectionString);
         await connection.GetServers()[0].FlushAllDatabasesAsync();
-    }
-
-    private static async Task<long> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     /// <summary>A processor that applies every event and does no I/O: the drain then measures the queue alone.</summary>

@@ -45,7 +45,7 @@ internal static class IngestBenchmark
             report.Size(Fmt.Inv($"Experiment: the server's connection string has Max Auto Prepare={autoPrepare} (not the shipped default)."));
         }
 
-        await ExecuteAsync(ceilingPostgres, CeilingServer.TableSql);
+        await Db.ExecuteAsync(ceilingPostgres, CeilingServer.TableSql);
         var serverPostgres = autoPrepare > 0 ? postgres + $";Max Auto Prepare={autoPrepare}" : postgres;
         await using var ceiling = await ChildServer.StartAsync(
             Path.Combine(AppContext.BaseDirectory, "SalesAuto.Bench.dll"), ["ceiling"],
@@ -185,8 +185,8 @@ internal static class IngestBenchmark
         {
             var sent = results.Where(r => r.Source == source).Sum(r => r.Result.AllEvents);
             var stored = source == "ceiling"
-                ? await ScalarAsync(ceilingPostgres, "select count(*) from ceiling_events")
-                : await ScalarAsync(postgres, $"select count(*) from campaign_events where source = '{source}'");
+                ? await Db.ScalarAsync(ceilingPostgres, "select count(*) from ceiling_events")
+                : await Db.ScalarAsync(postgres, $"select count(*) from campaign_events where source = '{source}'");
             report.Note(Fmt.Inv($"Check, {source}: {sent:N0} events answered 2xx (warm-up included), {stored:N0} rows stored: {(sent == stored ? "equal" : "**different**")}."));
         }
 
@@ -197,24 +197,8 @@ internal static class IngestBenchmark
             using var response = await client.SendAsync(request);
             var stats = await response.Content.ReadFromJsonAsync<JsonElement>();
             var counted = stats.GetProperty("events").EnumerateObject().Sum(p => p.Value.GetInt64());
-            var rows = await ScalarAsync(postgres, "select count(*) from campaign_events where campaign_id = 'cam_hot'");
+            var rows = await Db.ScalarAsync(postgres, "select count(*) from campaign_events where campaign_id = 'cam_hot'");
             report.Note(Fmt.Inv($"Check, hot campaign: GET /api/campaigns/cam_hot/stats counts {counted:N0} events, {rows:N0} rows: {(counted == rows ? "exact" : "**different**")} (stats are counted from the rows; there is no counter row to contend on)."));
         }
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

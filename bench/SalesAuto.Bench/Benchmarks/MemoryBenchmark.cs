@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Npgsql;
 using SalesAuto.Bench.Infrastructure;
 
@@ -128,8 +127,8 @@ internal static class MemoryBenchmark
         samples.Add((Stopwatch.GetElapsedTime(started), server.ReadRss()));
 
         var orphansSent = result.AllEvents / 5;
-        var orphanRows = await ScalarAsync(postgres, "select count(*) from campaign_events where payload->>'leadEmail' like 'new%'");
-        var totalRows = await ScalarAsync(postgres, "select count(*) from campaign_events");
+        var orphanRows = await Db.ScalarAsync(postgres, "select count(*) from campaign_events where payload->>'leadEmail' like 'new%'");
+        var totalRows = await Db.ScalarAsync(postgres, "select count(*) from campaign_events");
 
         // Steady state: after the warm-up and while the load ran.
         var steady = samples.Where(s => s.At >= warmup && s.At <= loadEnded).ToList();
@@ -195,13 +194,5 @@ internal static class MemoryBenchmark
         await using var command = new NpgsqlCommand(Sql, connection);
         command.Parameters.AddWithValue("enrollments", enrollments);
         await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 }
