@@ -95,7 +95,9 @@ public sealed partial class RetryCycle(
             {
                 while (!cancellationToken.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < budget)
                 {
-                    var claim = await queue.ClaimAsync(settings.BatchSize, cancellationToken).ConfigureAwait(false);
+                    // Not cancellable once sent: a claim abandoned half-way would lease items nobody
+                    // knows about until their lease expires. Cancellation is checked before claiming.
+                    var claim = await queue.ClaimAsync(settings.BatchSize, CancellationToken.None).ConfigureAwait(false);
                     totals.Reclaimed += claim.Reclaimed;
                     if (claim.Items.Count == 0)
                     {
