@@ -255,7 +255,7 @@ public sealed partial class RetryCycle(
             resolved.AddRange(exhausted.Select(x => x.Claimed));
         }
 
-        var acks = await Task.WhenAll(resolved.Select(c => queue.AckAsync(c, CancellationToken.None))).ConfigureAwait(false);
+        var acks = await queue.AckAsync(resolved, CancellationToken.None).ConfigureAwait(false);
         var rescheduled = await Task.WhenAll(reschedules).ConfigureAwait(false);
         metrics.OrphansProcessed.WithLabels("rescheduled").Inc(rescheduled.Length);
         totals.Rescheduled += rescheduled.Length;
