@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
@@ -21,8 +20,6 @@ namespace SalesAuto.Functions;
 /// </remarks>
 internal sealed partial class HttpObservabilityMiddleware(SalesAutoMetrics metrics, ILogger<HttpObservabilityMiddleware> logger) : IFunctionsWorkerMiddleware
 {
-    private const string RequestIdHeader = "X-Request-ID";
-
     // Function name -> "/api/" + template: the label SalesAuto.Server's endpoints get for the same route.
     private static readonly Dictionary<string, string> RouteLabels =
         Routes.All.ToDictionary(route => route.Name, route => $"/{Routes.Prefix}/{route.Template}", StringComparer.Ordinal);
@@ -36,14 +33,7 @@ internal sealed partial class HttpObservabilityMiddleware(SalesAutoMetrics metri
             return;
         }
 
-        string? id = http.Request.Headers[RequestIdHeader];
-        if (string.IsNullOrEmpty(id) || !SafeId().IsMatch(id))
-        {
-            id = Guid.NewGuid().ToString("N");
-        }
-
-        http.TraceIdentifier = id;
-        http.Response.Headers[RequestIdHeader] = id;
+        var id = CorrelationId.Apply(http);
 
         var route = RouteLabels.GetValueOrDefault(context.FunctionDefinition.Name, context.FunctionDefinition.Name);
         var started = Stopwatch.GetTimestamp();
@@ -74,8 +64,4 @@ internal sealed partial class HttpObservabilityMiddleware(SalesAutoMetrics metri
             }
         }
     }
-
-    // No spaces, quotes or control characters: the id goes into headers and logs as it is.
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
-    private static partial Regex SafeId();
 }

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using NCrontab;
+using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Observability;
 using SalesAuto.Core.Postgres;
 using SalesAuto.Core.RetryQueue;
@@ -22,29 +24,36 @@ internal sealed class MigrationHostedService(PostgresMigrator migrator, IOptions
 }
 
 /// <summary>
-/// Runs the retry cycle on <c>RetryQueue:Schedule</c>, the NCRONTAB the Functions timer uses. On
-/// shutdown (SIGTERM) the token stops the cycle from claiming more; what it holds is finished or
-/// released within the host's shutdown timeout.
+/// Runs a piece of Core's work on a 6-field NCRONTAB schedule, the dialect the Functions timer
+/// trigger reads, so both hosts fire at the same moments. A failed run is logged and the next
+/// occurrence runs as usual: one bad run never stops the host or the schedule.
 /// </summary>
-internal sealed partial class RetryCycleHostedService(RetryCycle cycle, IOptions<RetryQueueOptions> options, TimeProvider time, ILogger<RetryCycleHostedService> logger) : BackgroundService
+internal abstract partial class ScheduledService(TimeProvider time, ILogger logger) : BackgroundService
 {
+    protected abstract string Name { get; }
+
+    protected abstract CrontabSchedule Schedule();
+
+    protected abstract Task RunOnceAsync(CancellationToken cancellationToken);
+
+    protected virtual bool Enabled() => true;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.CycleEnabled)
+        if (!Enabled())
         {
-            CycleDisabled(logger);
+            Disabled(logger, Name);
             return;
         }
 
-        var schedule = options.Value.ParsedSchedule();
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow().UtcDateTime;
-            var wait = schedule.GetNextOccurrence(now) - now;
+            var wait = Schedule().GetNextOccurrence(now) - now;
             try
             {
-                await Task.Delay(wait, time, stoppingToken);
-                await cycle.RunAsync(stoppingToken);
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, stoppingToken);
+                await RunOnceAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -52,15 +61,45 @@ internal sealed partial class RetryCycleHostedService(RetryCycle cycle, IOptions
             }
             catch (Exception exception)
             {
-                // A bug in one cycle must not stop the host or the next cycle.
-                CycleCrashed(logger, exception.GetType().Name, exception);
+                RunFailed(logger, Name, exception.GetType().Name, exception);
             }
         }
     }
 
-    [LoggerMessage(EventId = 9102, Level = LogLevel.Error, Message = "Retry cycle threw {ExceptionType}; the next cycle runs on schedule")]
-    private static partial void CycleCrashed(ILogger logger, string exceptionType, Exception exception);
+    [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "{Name} is disabled in this instance")]
+    private static partial void Disabled(ILogger logger, string name);
 
-    [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "RetryQueue:CycleEnabled is false: this instance does not run the retry cycle")]
-    private static partial void CycleDisabled(ILogger logger);
+    [LoggerMessage(EventId = 9102, Level = LogLevel.Error, Message = "{Name} threw {ExceptionType}; the next scheduled run goes ahead")]
+    private static partial void RunFailed(ILogger logger, string name, string exceptionType, Exception exception);
+}
+
+/// <summary>
+/// The retry cycle on <c>RetryQueue:Schedule</c>. On shutdown (SIGTERM) the token stops the cycle
+/// from claiming more; what it holds is finished or released within the host's shutdown timeout.
+/// <c>RetryQueue:CycleEnabled</c> false leaves the cycle to other instances.
+/// </summary>
+internal sealed class RetryCycleHostedService(RetryCycle cycle, IOptions<RetryQueueOptions> options, TimeProvider time, ILogger<RetryCycleHostedService> logger)
+    : ScheduledService(time, logger)
+{
+    protected override string Name => "The retry cycle (RetryQueue:CycleEnabled)";
+
+    protected override bool Enabled() => options.Value.CycleEnabled;
+
+    protected override CrontabSchedule Schedule() => options.Value.ParsedSchedule();
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => cycle.RunAsync(cancellationToken);
+}
+
+/// <summary>
+/// Dead-letter retention on <c>DeadLetters:RetentionSchedule</c>. Several instances may run it at
+/// once harmlessly (the delete skips locked rows).
+/// </summary>
+internal sealed class RetentionHostedService(DeadLetterRetention retention, IOptionsMonitor<DeadLetterOptions> options, TimeProvider time, ILogger<RetentionHostedService> logger)
+    : ScheduledService(time, logger)
+{
+    protected override string Name => "Dead-letter retention";
+
+    protected override CrontabSchedule Schedule() => options.CurrentValue.ParsedSchedule();
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => retention.RunAsync(cancellationToken);
 }

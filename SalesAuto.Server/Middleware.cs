@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using SalesAuto.Core.Http;
@@ -12,29 +11,16 @@ namespace SalesAuto.Server;
 /// response, the request's <see cref="HttpContext.TraceIdentifier"/> (which problem+json bodies
 /// carry) and a logging scope, so every log line of the request names it.
 /// </summary>
-internal sealed partial class CorrelationMiddleware(RequestDelegate next, ILogger<CorrelationMiddleware> logger)
+internal sealed class CorrelationMiddleware(RequestDelegate next, ILogger<CorrelationMiddleware> logger)
 {
-    public const string HeaderName = "X-Request-ID";
-
     public async Task InvokeAsync(HttpContext context)
     {
-        string? id = context.Request.Headers[HeaderName];
-        if (string.IsNullOrEmpty(id) || !SafeId().IsMatch(id))
-        {
-            id = Guid.NewGuid().ToString("N");
-        }
-
-        context.TraceIdentifier = id;
-        context.Response.Headers[HeaderName] = id;
+        var id = CorrelationId.Apply(context);
         using (logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id }))
         {
             await next(context);
         }
     }
-
-    // No spaces, quotes or control characters: the id goes into headers and logs as it is.
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
-    private static partial Regex SafeId();
 }
 
 /// <summary>Counts every request by route template (never the raw path), method and status.</summary>
@@ -147,13 +133,13 @@ internal sealed class AdminCorsMiddleware(RequestDelegate next, IOptionsMonitor<
         if (HttpMethods.IsOptions(context.Request.Method) && context.Request.Headers.ContainsKey("Access-Control-Request-Method"))
         {
             headers.AccessControlAllowMethods = "GET, POST";
-            headers.AccessControlAllowHeaders = $"Content-Type, {AdminKeyValidator.HeaderName}, {CorrelationMiddleware.HeaderName}";
+            headers.AccessControlAllowHeaders = $"Content-Type, {AdminKeyValidator.HeaderName}, {CorrelationId.HeaderName}";
             headers.AccessControlMaxAge = "600";
             context.Response.StatusCode = StatusCodes.Status204NoContent;
             return;
         }
 
-        headers.AccessControlExposeHeaders = $"{CorrelationMiddleware.HeaderName}, Retry-After";
+        headers.AccessControlExposeHeaders = $"{CorrelationId.HeaderName}, Retry-After";
         await next(context);
     }
 

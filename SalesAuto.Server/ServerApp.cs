@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
 using SalesAuto.Core;
 using SalesAuto.Core.Postgres;
@@ -11,8 +13,13 @@ public static class ServerApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        // Written by scripts/deps.sh (ignored by git): the local connection strings.
-        builder.Configuration.AddJsonFile("appsettings.Local.json", optional: true, reloadOnChange: false);
+        // Written by scripts/deps.sh (ignored by git): the local connection strings. Inserted before
+        // the environment variables and the command line, so that those still win, as usual.
+        var sources = builder.Configuration.Sources;
+        var local = new JsonConfigurationSource { Path = "appsettings.Local.json", Optional = true, ReloadOnChange = false };
+        local.FileProvider = builder.Configuration.GetFileProvider();
+        var environment = sources.Select((source, index) => (source, index)).FirstOrDefault(s => s.source is EnvironmentVariablesConfigurationSource);
+        sources.Insert(environment.source is null ? sources.Count : environment.index, local);
 
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(options =>

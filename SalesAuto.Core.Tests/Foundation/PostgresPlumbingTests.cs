@@ -37,6 +37,24 @@ public sealed class PostgresPlumbingTests(PostgresSchema schema) : IClassFixture
         Assert.Equal("4321ms", reader.GetString(1));
     }
 
+    [Theory]
+    [InlineData("", 20)]
+    [InlineData(";Max Auto Prepare=5", 5)]
+    public void DataSource_PreparesHotStatements_UnlessTheConnectionStringSaysOtherwise(string extra, int expected)
+    {
+        using var dataSource = PostgresDataSourceFactory.Create(new PostgresOptions { ConnectionString = schema.ConnectionString + extra });
+
+        Assert.Equal(expected, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare);
+    }
+
+    [Fact]
+    public void DataSource_PreparesNothing_WhenMaxAutoPrepareIsZero()
+    {
+        using var dataSource = PostgresDataSourceFactory.Create(new PostgresOptions { ConnectionString = schema.ConnectionString, MaxAutoPrepare = 0 });
+
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare);
+    }
+
     [Fact]
     public async Task Defaults_AreTenAndThirtySeconds()
     {

@@ -33,7 +33,11 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
                 parts.AddRange(values.Select(v => $"{v.Key}={v.Value}"));
             }
 
-            owner._scopes.ForEachScope((scope, list) => list.Add($"scope={scope}"), parts);
+            owner._scopes.ForEachScope(
+                (scope, list) => list.Add(scope is IEnumerable<KeyValuePair<string, object>> pairs
+                    ? "scope=" + string.Join(",", pairs.Select(p => $"{p.Key}={p.Value}"))
+                    : $"scope={scope}"),
+                parts);
             if (exception is not null)
             {
                 parts.Add(exception.ToString());

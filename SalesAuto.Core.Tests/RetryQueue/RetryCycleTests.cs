@@ -45,7 +45,9 @@ public sealed class RetryCycleTests(FastRetryFixture fixture) : IClassFixture<Fa
         Assert.Equal(1, (await ReadJsonAsync(webhook)).GetProperty("orphaned").GetInt32());
 
         using var enrolled = await Server.Admin.PostAsync("/api/enrollments", RunningServer.Json($$"""{"campaignId":"{{campaign}}","email":"late@example.com"}"""), TestContext.Token);
-        Assert.Equal(1, (await ReadJsonAsync(enrolled)).GetProperty("released").GetInt32());
+        // 1 when it was still parked; 0 when its first delay (100 ms here) had already passed on a
+        // busy machine: it is due either way. Promotion itself is tested with long delays in ServerDrainTests.
+        Assert.InRange((await ReadJsonAsync(enrolled)).GetProperty("released").GetInt32(), 0, 1);
         var result = await RunUntilAsync(r => r.Applied > 0);
 
         Assert.Equal(1, result.Applied);
@@ -100,6 +102,7 @@ public sealed class RetryCycleTests(FastRetryFixture fixture) : IClassFixture<Fa
     [Fact]
     public async Task FourConcurrentCycles_ApplyEachOf5000OrphansExactlyOnce()
     {
+        await DrainLeftoversAsync();
         var campaign = NewId("cam");
         const int count = 5000;
         await using (var seed = fixture.Schema.DataSource.CreateCommand(
@@ -210,6 +213,7 @@ public sealed class RetryCycleTests(FastRetryFixture fixture) : IClassFixture<Fa
     [Fact]
     public async Task Cycle_StopsClaiming_AndLeavesNothingLeased_WhenCancelled()
     {
+        await DrainLeftoversAsync();
         var campaign = NewId("cam");
         await using (var seed = fixture.Schema.DataSource.CreateCommand(
             $"insert into campaigns (id) values ('{campaign}'); insert into enrollments (campaign_id, email) select '{campaign}', 'c' || g || '@example.com' from generate_series(1, 3000) g;"))
@@ -241,6 +245,15 @@ public sealed class RetryCycleTests(FastRetryFixture fixture) : IClassFixture<Fa
         }
 
         Assert.Equal(3000L, await count.ExecuteScalarAsync(TestContext.Token));
+    }
+
+    // Tests of this class share a key prefix: what an earlier test left due must not be counted here.
+    private async Task DrainLeftoversAsync()
+    {
+        for (var i = 0; i < 100 && (await Queue.GetDepthAsync(TestContext.Token)).Due > 0; i++)
+        {
+            await Cycle.RunAsync(TestContext.Token);
+        }
     }
 
     private async Task<CycleResult> RunUntilAsync(Func<CycleResult, bool> done)

@@ -30,6 +30,26 @@ public sealed class RetryQueueTests(RedisQueueFixture redis) : IClassFixture<Red
     }
 
     [Fact]
+    public async Task AckBatch_RemovesEveryHeldItem_AndRefusesOnlyTheStaleOne()
+    {
+        var queue = redis.CreateQueue(redis.NewPrefix());
+        var items = Enumerable.Range(0, 250).Select(i => (RedisQueueFixture.Orphan($"evt_batch_{i}"), TimeSpan.Zero)).ToList();
+        await queue.EnqueueAsync(items, TestContext.Token);
+        var claimed = (await queue.ClaimAsync(250, TestContext.Token)).Items.ToList();
+        // A token that is not the lease's: a stale worker's.
+        claimed[7] = claimed[7] with { Token = claimed[7].Token + 100_000 };
+
+        var acked = await queue.AckAsync(claimed, TestContext.Token);
+
+        Assert.Equal(250, acked.Count);
+        Assert.False(acked[7]);
+        Assert.Equal(249, acked.Count(a => a));
+        var depth = await queue.GetDepthAsync(TestContext.Token);
+        Assert.Equal(0, depth.Due);
+        Assert.Equal(1, depth.Leased);
+    }
+
+    [Fact]
     public async Task Claim_LeavesItemParked_WhenItIsNotDueYet()
     {
         var queue = redis.CreateQueue(redis.NewPrefix());

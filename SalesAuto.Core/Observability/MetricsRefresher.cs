@@ -1,13 +1,15 @@
+using Npgsql;
 using SalesAuto.Core.RetryQueue;
 
 namespace SalesAuto.Core.Observability;
 
 /// <summary>
-/// Keeps the queue gauges current without a scan per scrape: the queue's depth comes from
-/// ZCARD and its oldest due item from one ZRANGE, both O(1)/O(log n), and a scrape refreshes them
-/// only when the last refresh is older than <see cref="MaxAge"/> (the cycle refreshes them too).
+/// Keeps the gauges current without a scan per scrape: the queue's depth comes from ZCARD and
+/// its oldest due item from one ZRANGE, both O(1)/O(log n); unresolved dead letters from the
+/// trigger-kept counts table. A scrape refreshes them only when the last refresh is older than
+/// <see cref="MaxAge"/> (the cycle refreshes them too).
 /// </summary>
-public sealed class MetricsRefresher(IRetryQueue queue, SalesAutoMetrics metrics, TimeProvider time)
+public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSource, SalesAutoMetrics metrics, TimeProvider time)
 {
     /// <summary>How stale the gauges may be before a scrape refreshes them.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
@@ -26,17 +28,37 @@ public sealed class MetricsRefresher(IRetryQueue queue, SalesAutoMetrics metrics
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads the queue's depth now.</summary>
+    /// <summary>Reads the queue's depth and the unresolved dead letters now; an outage leaves a gauge as it was.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        // Stamped first: during an outage a scrape waits for a timeout at most once per MaxAge.
+        Interlocked.Exchange(ref _refreshedAtTicks, time.GetUtcNow().UtcTicks);
+        await RefreshQueueAsync(cancellationToken).ConfigureAwait(false);
+        await RefreshDeadLettersAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // dead_letter_counts is kept exact by triggers: a handful of rows, whatever the table's size.
+    private async Task RefreshDeadLettersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("select coalesce(sum(count), 0)::bigint from dead_letter_counts where status in ('failed', 'replaying')");
+            metrics.DeadLettersUnresolved.Set((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
+        }
+        catch (NpgsqlException)
+        {
+            metrics.PostgresErrors.Inc();
+        }
+    }
+
+    private async Task RefreshQueueAsync(CancellationToken cancellationToken)
     {
         try
         {
             var depth = await queue.GetDepthAsync(cancellationToken).ConfigureAwait(false);
-            var now = time.GetUtcNow();
             metrics.OrphanQueueDepth.WithLabels("due").Set(depth.Due);
             metrics.OrphanQueueDepth.WithLabels("leased").Set(depth.Leased);
             metrics.OrphanOldestDueAge.Set(depth.OldestDueAge.TotalSeconds);
-            Interlocked.Exchange(ref _refreshedAtTicks, now.UtcTicks);
         }
         catch (RetryQueueUnavailableException)
         {

@@ -20,6 +20,14 @@ public sealed class PostgresOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = "Postgres:IdleInTransactionTimeout must be between 1 ms and 1 hour.")]
     public TimeSpan IdleInTransactionTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// <c>Postgres:MaxAutoPrepare</c>: how many statements each connection prepares automatically
+    /// (Npgsql's Max Auto Prepare) unless the connection string says otherwise; 0 turns it off
+    /// (needed behind a transaction-mode PgBouncer without prepared-statement support).
+    /// </summary>
+    [Range(0, 1000, ErrorMessage = "Postgres:MaxAutoPrepare must be between 0 and 1000.")]
+    public int MaxAutoPrepare { get; set; } = 20;
+
     /// <summary><c>Postgres:MigrateOnStart</c>: apply migrations when the host starts (SalesAuto.Server default true).</summary>
     public bool MigrateOnStart { get; set; } = true;
 }

@@ -64,6 +64,9 @@ public interface IRetryQueue
     /// <summary>Removes a resolved item. False when the lease expired or was taken over (stale worker).</summary>
     Task<bool> AckAsync(ClaimedItem claimed, CancellationToken cancellationToken);
 
+    /// <summary>Acks a batch in one round trip; per item, in order, false when its lease is stale.</summary>
+    Task<IReadOnlyList<bool>> AckAsync(IReadOnlyList<ClaimedItem> claimed, CancellationToken cancellationToken);
+
     /// <summary>Stores <paramref name="updated"/> and makes it due after <paramref name="delay"/>. False when the lease is stale.</summary>
     Task<bool> RescheduleAsync(ClaimedItem claimed, OrphanItem updated, TimeSpan delay, CancellationToken cancellationToken);
 

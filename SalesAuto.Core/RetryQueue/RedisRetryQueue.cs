@@ -26,9 +26,9 @@ internal sealed class RedisRetryQueue : IRetryQueue
     // workers died at once; the rest are reclaimed by the following claims.
     private const int ReclaimLimit = 1000;
 
-    // Items per enqueue script: a whole webhook batch in one round trip; a bigger list is split
-    // into scripts sent together (pipelined), so no single script blocks Redis for long.
-    private const int EnqueueChunkSize = 200;
+    // Items per enqueue or ack script: a whole batch in one round trip; a bigger list is split
+    // into scripts, so no single script blocks Redis for long.
+    private const int MaxItemsPerCall = 200;
 
     private readonly IConnectionMultiplexer _redis;
     private readonly RetryQueueOptions _options;
@@ -60,7 +60,7 @@ internal sealed class RedisRetryQueue : IRetryQueue
             return [];
         }
 
-        var chunks = await Task.WhenAll(items.Chunk(EnqueueChunkSize).Select(chunk => EnqueueChunkAsync(chunk, cancellationToken))).ConfigureAwait(false);
+        var chunks = await Task.WhenAll(items.Chunk(MaxItemsPerCall).Select(chunk => EnqueueChunkAsync(chunk, cancellationToken))).ConfigureAwait(false);
         return [.. chunks.SelectMany(outcomes => outcomes)];
     }
 
@@ -102,12 +102,22 @@ internal sealed class RedisRetryQueue : IRetryQueue
     public async Task<bool> AckAsync(ClaimedItem claimed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claimed);
-        var result = await EvaluateAsync(
-            RetryQueueScripts.Ack,
-            [_keys.Leases, _keys.Tokens, _keys.Items, _keys.Index(claimed.Item.Event.LookupKey), _keys.Promoted],
-            [claimed.Item.Id, claimed.Token],
-            cancellationToken).ConfigureAwait(false);
-        return (int)result == 1;
+        return (await AckAsync([claimed], cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    public async Task<IReadOnlyList<bool>> AckAsync(IReadOnlyList<ClaimedItem> claimed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        var acked = new List<bool>(claimed.Count);
+        foreach (var chunk in claimed.Chunk(MaxItemsPerCall))
+        {
+            RedisKey[] keys = [_keys.Leases, _keys.Tokens, _keys.Items, _keys.Promoted, .. chunk.Select(c => _keys.Index(c.Item.Event.LookupKey))];
+            RedisValue[] values = [.. chunk.SelectMany(c => new RedisValue[] { c.Item.Id, c.Token })];
+            var result = (int[])(await EvaluateAsync(RetryQueueScripts.Ack, keys, values, cancellationToken).ConfigureAwait(false))!;
+            acked.AddRange(result.Select(r => r == 1));
+        }
+
+        return acked;
     }
 
     public async Task<bool> RescheduleAsync(ClaimedItem claimed, OrphanItem updated, TimeSpan delay, CancellationToken cancellationToken)

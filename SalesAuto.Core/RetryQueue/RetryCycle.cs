@@ -95,7 +95,9 @@ public sealed partial class RetryCycle(
             {
                 while (!cancellationToken.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < budget)
                 {
-                    var claim = await queue.ClaimAsync(settings.BatchSize, cancellationToken).ConfigureAwait(false);
+                    // Not cancellable once sent: a claim abandoned half-way would lease items nobody
+                    // knows about until their lease expires. Cancellation is checked before claiming.
+                    var claim = await queue.ClaimAsync(settings.BatchSize, CancellationToken.None).ConfigureAwait(false);
                     totals.Reclaimed += claim.Reclaimed;
                     if (claim.Items.Count == 0)
                     {
@@ -253,7 +255,7 @@ public sealed partial class RetryCycle(
             resolved.AddRange(exhausted.Select(x => x.Claimed));
         }
 
-        var acks = await Task.WhenAll(resolved.Select(c => queue.AckAsync(c, CancellationToken.None))).ConfigureAwait(false);
+        var acks = await queue.AckAsync(resolved, CancellationToken.None).ConfigureAwait(false);
         var rescheduled = await Task.WhenAll(reschedules).ConfigureAwait(false);
         metrics.OrphansProcessed.WithLabels("rescheduled").Inc(rescheduled.Length);
         totals.Rescheduled += rescheduled.Length;
