@@ -2,7 +2,8 @@
 # Benchmark 1, ingest: signed Lemlist single events and HubSpot batches against SalesAuto.Server,
 # beside a bare one-INSERT endpoint (the ceiling); hot campaign versus many. About 3 minutes.
 # Options (defaults): --duration 20s --rounds 2 --warmup 3s --concurrency 32 --batch-concurrency 8
-#   --batch-size 100 --campaigns 1000 --enrollments 100000 --hot-enrollments 1000 --auto-prepare 0
-#   --only ceiling,lemlist-many,lemlist-hot,ceiling-batch,hubspot-many,hubspot-hot
+#   --batch-size 100 --campaigns 1000 --enrollments 100000 --hot-enrollments 1000
+#   --max-auto-prepare N (the server's Postgres:MaxAutoPrepare) --compare-max-auto-prepare N (an A/B second server)
+#   --only ceiling,lemlist-many,lemlist-hot,ceiling-batch,hubspot-many,hubspot-hot (+ lemlist-many-ap,hubspot-many-ap)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 bench_run ingest bench/ingest.sh "$@"

@@ -27,7 +27,9 @@ internal static class CeilingServer
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Logging.ClearProviders();
         var connectionString = builder.Configuration.GetConnectionString("Postgres") ?? throw new InvalidOperationException("ConnectionStrings:Postgres is required");
-        builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
+        // The same automatic preparation SalesAuto's data source uses (Postgres:MaxAutoPrepare 20),
+        // so the ceiling is the best a bare endpoint does, not a handicapped one.
+        builder.Services.AddSingleton(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 2 }));
         var app = builder.Build();
         app.MapGet("/health", () => Results.Ok());
         app.MapPost("/ingest", async (HttpRequest request, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>

@@ -114,16 +114,15 @@ internal static class DrainBenchmark
                 if (experiments)
                 {
                     // The same items again, drained by the bare claim and ack loop (what the cycle does
-                    // minus its lock, metrics and processor call), first with one ack script per item as
-                    // shipped, then with one bench-only script acking the whole batch.
-                    var database = services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+                    // minus its lock, metrics and processor call), first with one ack call per item
+                    // (as the cycle did before the batched ack), then with one ack call per batch (as it does now).
                     foreach (var batched in new[] { false, true })
                     {
                         await EnqueueAllAsync(queue, orphans);
-                        var time = await Timing.TimeAsync(() => ClaimAckLoopAsync(queue, database, batchSize, batched));
+                        var time = await Timing.TimeAsync(() => ClaimAckLoopAsync(queue, batchSize, batched));
                         if (!warmup)
                         {
-                            Record($"experiment: claim + {(batched ? "one batched ack script (bench-only)" : "ack per item (as shipped)")}, batch {batchSize}", count / time.TotalSeconds,
+                            Record($"experiment: claim + {(batched ? "one ack call per batch (as the cycle does)" : "one ack call per item (as before)")}, batch {batchSize}", count / time.TotalSeconds,
                                 "no cycle lock, metrics or processor call");
                         }
                     }
@@ -166,7 +165,7 @@ internal static class DrainBenchmark
             table.Add([name, Fmt.N0(rate), $"{Fmt.N0(list.Min())} - {Fmt.N0(list.Max())}", details[name], goal, met]);
         }
 
-        report.Note("(a) SalesAuto: `RetryCycle.RunAsync` from Core's own registration, called again until a run claims nothing; each run takes the cycle lock, claims `BatchSize` items per `claim` script, hands the batch to the processor (here one that answers Applied and does no I/O), acks every item with its own `ack` script (sent together), extends the lock, and refreshes the depth gauges at its end. BullMQ: `removeOnComplete`, so a completed job leaves Redis as an acked item does; timed from the Worker's start to the N-th `completed` event.");
+        report.Note("(a) SalesAuto: `RetryCycle.RunAsync` from Core's own registration, called again until a run claims nothing; each run takes the cycle lock, claims `BatchSize` items per `claim` script, hands the batch to the processor (here one that answers Applied and does no I/O), acks the batch in one `ack` script call, extends the lock, and refreshes the depth gauges at its end. BullMQ: `removeOnComplete`, so a completed job leaves Redis as an acked item does; timed from the Worker's start to the N-th `completed` event.");
     }
 
     private static double Median(List<double> values)
@@ -269,33 +268,8 @@ internal static class DrainBenchmark
         })];
     }
 
-    // Benchmark only: ack.lua's checks and removals for a whole batch in one script.
-    // KEYS[1] leases, KEYS[2] tokens, KEYS[3] items, KEYS[4] promoted, KEYS[4+i] item i's index set;
-    // ARGV[2i-1], ARGV[2i]: item i's id and fencing token. Returns how many were removed.
-    private const string AckManyScript = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local removed = 0
-        for i = 1, #KEYS - 4 do
-          local id = ARGV[2 * i - 1]
-          if redis.call('HGET', KEYS[2], id) == ARGV[2 * i] then
-            local expiry = tonumber(redis.call('ZSCORE', KEYS[1], id))
-            if expiry ~= nil and expiry > now then
-              redis.call('ZREM', KEYS[1], id)
-              redis.call('HDEL', KEYS[2], id)
-              redis.call('HDEL', KEYS[3], id)
-              redis.call('SREM', KEYS[4 + i], id)
-              redis.call('SREM', KEYS[4], id)
-              removed = removed + 1
-            end
-          end
-        end
-        return removed
-        """;
-
-    private static async Task ClaimAckLoopAsync(IRetryQueue queue, IDatabase database, int batchSize, bool batched)
+    private static async Task ClaimAckLoopAsync(IRetryQueue queue, int batchSize, bool batched)
     {
-        var keys = new RetryQueueKeys("bench:drain:");
         while (true)
         {
             var claim = await queue.ClaimAsync(batchSize, CancellationToken.None);
@@ -306,10 +280,7 @@ internal static class DrainBenchmark
 
             if (batched)
             {
-                RedisKey[] scriptKeys = [keys.Leases, keys.Tokens, keys.Items, keys.Promoted, .. claim.Items.Select(c => keys.Index(c.Item.Event.LookupKey))];
-                RedisValue[] values = [.. claim.Items.SelectMany(c => new RedisValue[] { c.Item.Id, c.Token })];
-                var removed = (int)await database.ScriptEvaluateAsync(AckManyScript, scriptKeys, values);
-                if (removed != claim.Items.Count)
+                if ((await queue.AckAsync(claim.Items, CancellationToken.None)).Any(a => !a))
                 {
                     throw new InvalidOperationException("batched ack refused an item");
                 }

@@ -26,8 +26,8 @@ internal static class IngestBenchmark
         var campaigns = cli.Int("campaigns", 1000);
         var enrollments = cli.Int("enrollments", 100_000);
         var hotEnrollments = cli.Int("hot-enrollments", 1000);
-        var autoPrepare = cli.Int("auto-prepare", 0);
-        var compareAutoPrepare = cli.Int("compare-auto-prepare", 0);
+        var maxAutoPrepare = cli.OptionalString("max-auto-prepare");
+        var compareMaxAutoPrepare = cli.OptionalString("compare-max-auto-prepare");
         var only = cli.OptionalString("only");
         cli.RejectUnknown();
 
@@ -40,30 +40,35 @@ internal static class IngestBenchmark
         await machine.AddPostgresVersionAsync(BenchEnvironment.Postgres);
         machine.AddVersion("server and ceiling are child processes; the load generator shares the machine");
         report.Size($"Redis: {PrivateRedis.Describe(redis.Port)} (only the server's health and cycle touch it here: no event is an orphan).");
-        if (autoPrepare > 0)
+        if (maxAutoPrepare is not null)
         {
-            report.Size(Fmt.Inv($"Experiment: the server's connection string has Max Auto Prepare={autoPrepare} (not the shipped default)."));
+            report.Size($"Experiment: the server runs with Postgres:MaxAutoPrepare={maxAutoPrepare} (not the shipped default).");
         }
 
         await Db.ExecuteAsync(ceilingPostgres, CeilingServer.TableSql);
-        var serverPostgres = autoPrepare > 0 ? postgres + $";Max Auto Prepare={autoPrepare}" : postgres;
         await using var ceiling = await ChildServer.StartAsync(
             Path.Combine(AppContext.BaseDirectory, "SalesAuto.Bench.dll"), ["ceiling"],
             new Dictionary<string, string> { ["ConnectionStrings__Postgres"] = ceilingPostgres }, "/health");
-        await using var server = await ServerSettings.StartAsync(ServerSettings.For(serverPostgres, redis.ConnectionString, "bench:ingest:"));
+        var serverSettings = ServerSettings.For(postgres, redis.ConnectionString, "bench:ingest:");
+        if (maxAutoPrepare is not null)
+        {
+            serverSettings["Postgres__MaxAutoPrepare"] = maxAutoPrepare;
+        }
+
+        await using var server = await ServerSettings.StartAsync(serverSettings);
         await SeedAsync(postgres, campaigns, enrollments, hotEnrollments);
         using var ceilingClient = LoadGenerator.CreateClient(ceiling.BaseAddress, Math.Max(concurrency, batchConcurrency));
         using var client = LoadGenerator.CreateClient(server.BaseAddress, Math.Max(concurrency, batchConcurrency));
 
-        // An A/B experiment in the same rounds: a second server whose connection string turns on
-        // Npgsql's automatic preparation (the shipped one does not), same schema, other event ids.
-        await using var prepared = compareAutoPrepare > 0
-            ? await ServerSettings.StartAsync(ServerSettings.For(postgres + $";Max Auto Prepare={compareAutoPrepare}", redis.ConnectionString, "bench:ingest-ap:"))
-            : null;
+        // An A/B experiment in the same rounds: a second server that differs only in
+        // Postgres:MaxAutoPrepare (Npgsql's automatic preparation), same schema, other event ids.
+        var preparedSettings = ServerSettings.For(postgres, redis.ConnectionString, "bench:ingest-ap:");
+        preparedSettings["Postgres__MaxAutoPrepare"] = compareMaxAutoPrepare ?? "0";
+        await using var prepared = compareMaxAutoPrepare is not null ? await ServerSettings.StartAsync(preparedSettings) : null;
         using var preparedClient = prepared is null ? null : LoadGenerator.CreateClient(prepared.BaseAddress, Math.Max(concurrency, batchConcurrency));
         if (prepared is not null)
         {
-            report.Size(Fmt.Inv($"Experiment: the rows marked \"Max Auto Prepare={compareAutoPrepare}\" come from a second SalesAuto.Server, identical but for that setting in its connection string, run in the same rounds."));
+            report.Size($"Experiment: the rows marked \"MaxAutoPrepare={compareMaxAutoPrepare}\" come from a second SalesAuto.Server, identical but for Postgres:MaxAutoPrepare={compareMaxAutoPrepare}, run in the same rounds.");
         }
 
         var scenarios = new List<(string Key, string Name, HttpClient Client, int Pid, int Concurrency, int Events, Func<long, HttpRequestMessage> Request, string Source)>
@@ -83,9 +88,9 @@ internal static class IngestBenchmark
         };
         if (prepared is not null && preparedClient is not null)
         {
-            scenarios.Insert(2, ("lemlist-many-ap", $"experiment, Max Auto Prepare={compareAutoPrepare}: Lemlist single events, many campaigns", preparedClient, prepared.ProcessId, concurrency, 1,
+            scenarios.Insert(2, ("lemlist-many-ap", $"experiment, MaxAutoPrepare={compareMaxAutoPrepare}: Lemlist single events, many campaigns", preparedClient, prepared.ProcessId, concurrency, 1,
                 n => Webhooks.Lemlist(LemlistMany(n, "p", campaigns, enrollments)), "lemlist"));
-            scenarios.Add(("hubspot-many-ap", $"experiment, Max Auto Prepare={compareAutoPrepare}: HubSpot batches of {batchSize}, many campaigns", preparedClient, prepared.ProcessId, batchConcurrency, batchSize,
+            scenarios.Add(("hubspot-many-ap", $"experiment, MaxAutoPrepare={compareMaxAutoPrepare}: HubSpot batches of {batchSize}, many campaigns", preparedClient, prepared.ProcessId, batchConcurrency, batchSize,
                 n => Webhooks.HubSpot(Webhooks.HubSpotBatch(4_000_000_000L + (n * batchSize), i => 100_000 + Spread((n * batchSize) + i, enrollments), batchSize)), "hubspot"));
         }
 
