@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark 4, dead letters at scale: list (first page, deep cursor, filters) and stats over HTTP
 # with 1,000,000 dead letters. About 3 minutes, most of it the bulk insert.
-# Options (defaults): --rows 1000000 --requests 200
+# Options (defaults): --rows 1000000 --requests 200 --settle 0s (a wait after the bulk insert)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 bench_run dlq bench/dlq.sh "$@"
