@@ -89,8 +89,29 @@ public sealed class RetryQueueOptions : IValidatableObject
     public CrontabSchedule ParsedSchedule() =>
         CrontabSchedule.Parse(Schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true });
 
-    /// <summary>The shortest gap between two occurrences of the schedule over the next day.</summary>
+    /// <summary>
+    /// The shortest gap between two occurrences of the schedule over a day. Walking a day of a
+    /// 10-second schedule is thousands of steps, and health checks and every cycle ask for it, so
+    /// it is computed once per schedule text.
+    /// </summary>
     public TimeSpan ScheduleInterval()
+    {
+        // One reference, written and read whole: a reader never sees a schedule with another's interval.
+        if (_interval is { } cached && cached.Schedule == Schedule)
+        {
+            return cached.Interval;
+        }
+
+        var interval = ComputeScheduleInterval();
+        _interval = new IntervalCache(Schedule, interval);
+        return interval;
+    }
+
+    private IntervalCache? _interval;
+
+    private sealed record IntervalCache(string Schedule, TimeSpan Interval);
+
+    private TimeSpan ComputeScheduleInterval()
     {
         var schedule = ParsedSchedule();
         var start = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
