@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using SalesAuto.Core.RetryQueue;
 using SalesAuto.Core.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace SalesAuto.Core.Tests.Foundation;
 
@@ -57,11 +59,17 @@ public sealed class HealthTests(PostgresSchema schema) : IClassFixture<PostgresS
     [Fact]
     public async Task Health_IsDegraded_WhenNoRetryCycleCompletedForThreeIntervals()
     {
-        var settings = RunningServer.DefaultSettings(schema.ConnectionString, TestEnvironment.UniqueName("health"));
+        // The check reads when a cycle last completed (any instance writes it to Redis): the test
+        // writes that time itself instead of sleeping past the staleness bound.
+        var prefix = TestEnvironment.UniqueName("health");
+        var settings = RunningServer.DefaultSettings(schema.ConnectionString, prefix);
         settings["RetryQueue:Schedule"] = "* * * * * *";
         settings["RetryQueue:CycleEnabled"] = "false";
         await using var server = await RunningServer.StartAsync(settings);
-        await Task.Delay(TimeSpan.FromSeconds(3.5), TestContext.Token);
+        var redis = server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var completedKey = new RetryQueueKeys(prefix).CycleCompleted;
+        var lastCompleted = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await redis.StringSetAsync(completedKey, lastCompleted.ToUnixTimeMilliseconds());
 
         var (status, body) = await GetHealthAsync(server);
 
@@ -69,7 +77,14 @@ public sealed class HealthTests(PostgresSchema schema) : IClassFixture<PostgresS
         Assert.Equal("degraded", body.GetProperty("status").GetString());
         var cycle = body.GetProperty("components").GetProperty("retryCycle");
         Assert.Equal("degraded", cycle.GetProperty("status").GetString());
-        Assert.True(cycle.TryGetProperty("since", out _));
+        // Stale from three one-second intervals after the last completed cycle.
+        Assert.Equal(lastCompleted.ToUnixTimeMilliseconds() + 3000, cycle.GetProperty("since").GetDateTimeOffset().ToUnixTimeMilliseconds());
+        Assert.Equal(lastCompleted.ToUnixTimeMilliseconds(), cycle.GetProperty("lastCompletedAt").GetDateTimeOffset().ToUnixTimeMilliseconds());
+
+        // A completed cycle (written as a cycle would) makes it healthy again.
+        await redis.StringSetAsync(completedKey, DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds());
+        var (_, after) = await GetHealthAsync(server);
+        Assert.Equal("healthy", after.GetProperty("components").GetProperty("retryCycle").GetProperty("status").GetString());
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> GetHealthAsync(RunningServer server)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SalesAuto.Core.Observability;
 using StackExchange.Redis;
 using SalesAuto.Core.Events;
+using SalesAuto.Core.Http;
 using SalesAuto.Core.RetryQueue;
 using SalesAuto.Core.Tests.Infrastructure;
 
@@ -43,60 +44,95 @@ public sealed class RetryCycleTests(FastRetryFixture fixture) : IClassFixture<Fa
             RunningServer.Json($$"""{"_id":"{{NewId("act")}}","type":"emailsReplied","campaignId":"{{campaign}}","leadEmail":"late@example.com","createdAt":"2026-11-23T10:00:00Z"}"""),
             TestContext.Token);
         Assert.Equal(1, (await ReadJsonAsync(webhook)).GetProperty("orphaned").GetInt32());
+        // A second orphan parked for an hour: only the enrollment can make it due, so "released" is exact.
+        var parked = new OrphanItem(new CanonicalEvent("lemlist", NewId("act"), "email.clicked", DateTimeOffset.UtcNow, campaign, "late@example.com", null, "{}"), 0, DateTimeOffset.UtcNow);
+        await Queue.EnqueueAsync([(parked, TimeSpan.FromHours(1))], TestContext.Token);
 
         using var enrolled = await Server.Admin.PostAsync("/api/enrollments", RunningServer.Json($$"""{"campaignId":"{{campaign}}","email":"late@example.com"}"""), TestContext.Token);
-        // 1 when it was still parked; 0 when its first delay (100 ms here) had already passed on a
-        // busy machine: it is due either way. Promotion itself is tested with long delays in ServerDrainTests.
-        Assert.InRange((await ReadJsonAsync(enrolled)).GetProperty("released").GetInt32(), 0, 1);
-        var result = await RunUntilAsync(r => r.Applied > 0);
+        Assert.True((await ReadJsonAsync(enrolled)).GetProperty("released").GetInt32() >= 1, "the orphan parked for an hour was not released");
+        var result = await RunUntilAsync(r => r.Applied >= 2);
 
-        Assert.Equal(1, result.Applied);
+        Assert.Equal(2, result.Applied);
         using var stats = await Server.Admin.GetAsync($"/api/campaigns/{campaign}/stats", TestContext.Token);
-        Assert.Equal(1, (await ReadJsonAsync(stats)).GetProperty("events").GetProperty("email.replied").GetInt32());
+        var events = (await ReadJsonAsync(stats)).GetProperty("events");
+        Assert.Equal(1, events.GetProperty("email.replied").GetInt32());
+        Assert.Equal(1, events.GetProperty("email.clicked").GetInt32());
     }
 
     [Fact]
     public async Task Orphan_BecomesDeadLetter_AfterExactlyMaxAttempts_WithTheScheduledDelays()
     {
+        // Asserts on what the queue decided, on the queue's own clock (Redis TIME): each due time it
+        // stored is the delay after the moment it rescheduled, and no attempt was made before the
+        // item was due. The client's clock is never compared with Redis's, so a cycle that returns
+        // late on a busy machine cannot make the test fail.
+        var delays = new[] { 100, 200, 300 };
         var orphan = new OrphanItem(new CanonicalEvent("lemlist", NewId("act"), "email.opened", DateTimeOffset.UtcNow, NewId("cam"), "ghost@example.com", null, "{\"x\":1}"), 0, DateTimeOffset.UtcNow);
-        var started = DateTimeOffset.UtcNow;
-        await Queue.EnqueueAsync([(orphan, TimeSpan.FromMilliseconds(100))], TestContext.Token);
+        var keys = new RetryQueueKeys(fixture.KeyPrefix);
+        var redis = Server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
-        var attemptTimes = new List<DateTimeOffset>();
-        var deadAt = DateTimeOffset.MinValue;
-        while (DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(20))
+        var beforeEnqueue = await RedisNowAsync(redis);
+        await Queue.EnqueueAsync([(orphan, TimeSpan.FromMilliseconds(delays[0]))], TestContext.Token);
+        var afterEnqueue = await RedisNowAsync(redis);
+        var due = (long)(await redis.SortedSetScoreAsync(keys.Due, orphan.Id))!.Value;
+        AssertScheduled(1, due, beforeEnqueue, afterEnqueue, delays[0]);
+
+        var attempts = 0;
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+        while (attempts < delays.Length)
         {
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"only {attempts} of {delays.Length} attempts were made within 30 s");
+            var before = await RedisNowAsync(redis);
             var result = await Cycle.RunAsync(TestContext.Token);
-            if (result.Rescheduled > 0 || result.DeadLettered > 0)
+            var after = await RedisNowAsync(redis);
+            var stored = await redis.HashGetAsync(keys.Items, orphan.Id);
+            var attemptsNow = stored.IsNull
+                ? delays.Length // gone from Redis: dead-lettered by this cycle
+                : JsonSerializer.Deserialize<OrphanItem>((string)stored!, JsonDefaults.Options)!.Attempts;
+            if (attemptsNow == attempts)
             {
-                attemptTimes.Add(DateTimeOffset.UtcNow);
+                await Task.Delay(20, TestContext.Token); // polling interval, not a margin: nothing below depends on it
+                continue;
             }
 
-            if (result.DeadLettered > 0)
+            Assert.True(attemptsNow == attempts + 1, $"one cycle made {attemptsNow - attempts} attempts, want 1");
+            attempts = attemptsNow;
+            // The claim happened inside [before, after]: it may not have come before the item was due.
+            Assert.True(after >= due, $"attempt {attempts} was claimed by a cycle that ended at {after} (Redis ms), before the item was due at {due}");
+            if (attempts < delays.Length)
             {
-                deadAt = DateTimeOffset.UtcNow;
-                break;
+                Assert.Equal(1, result.Rescheduled);
+                due = (long)(await redis.SortedSetScoreAsync(keys.Due, orphan.Id))!.Value;
+                AssertScheduled(attempts + 1, due, before, after, delays[attempts]);
             }
-
-            await Task.Delay(20, TestContext.Token);
+            else
+            {
+                Assert.Equal(1, result.DeadLettered);
+            }
         }
-
-        Assert.NotEqual(DateTimeOffset.MinValue, deadAt);
-        Assert.Equal(3, attemptTimes.Count);
-        // Attempt n+1 comes no sooner than Delays[n] after attempt n.
-        Assert.True(attemptTimes[0] - started >= TimeSpan.FromMilliseconds(100), $"{attemptTimes[0] - started}");
-        Assert.True(attemptTimes[1] - attemptTimes[0] >= TimeSpan.FromMilliseconds(200), $"{attemptTimes[1] - attemptTimes[0]}");
-        Assert.True(attemptTimes[2] - attemptTimes[1] >= TimeSpan.FromMilliseconds(300), $"{attemptTimes[2] - attemptTimes[1]}");
 
         await using var command = fixture.Schema.DataSource.CreateCommand("select status, attempts, failure_reason, payload->>'x' from dead_letters where event_id = @id");
         command.Parameters.AddWithValue("id", orphan.Event.EventId);
         await using var reader = await command.ExecuteReaderAsync(TestContext.Token);
-        Assert.True(await reader.ReadAsync(TestContext.Token));
+        Assert.True(await reader.ReadAsync(TestContext.Token), "no dead letter was written");
         Assert.Equal("failed", reader.GetString(0));
         Assert.Equal(3, reader.GetInt32(1));
         Assert.Equal("enrollment not found after 3 attempts", reader.GetString(2));
         Assert.Equal("1", reader.GetString(3));
-        Assert.Equal(0, (await Queue.GetDepthAsync(TestContext.Token)).Due + (await Queue.GetDepthAsync(TestContext.Token)).Leased);
+        Assert.Null(await redis.SortedSetScoreAsync(keys.Due, orphan.Id));
+        Assert.Null(await redis.SortedSetScoreAsync(keys.Leases, orphan.Id));
+        Assert.False(await redis.HashExistsAsync(keys.Items, orphan.Id));
+    }
+
+    private static void AssertScheduled(int attempt, long due, long before, long after, int delayMs) =>
+        Assert.True(
+            due >= before + delayMs && due <= after + delayMs,
+            $"attempt {attempt} was scheduled at {due} (Redis ms), want the {delayMs} ms delay after the scheduling call: between {before + delayMs} and {after + delayMs}");
+
+    private static async Task<long> RedisNowAsync(IDatabase redis)
+    {
+        var time = (RedisResult[])(await redis.ExecuteAsync("TIME"))!;
+        return ((long)time[0] * 1000) + ((long)time[1] / 1000);
     }
 
     [Fact]
