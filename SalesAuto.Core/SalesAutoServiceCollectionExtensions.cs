@@ -70,6 +70,8 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<MetricsRefresher>();
         services.TryAddSingleton<HealthEndpoints>();
         services.TryAddSingleton<AdminKeyValidator>();
+        services.TryAddSingleton<AdminAuthorizer>();
+        services.TryAddSingleton<RouteDispatcher>();
 
         services.TryAddSingleton<IRetryQueue, RedisRetryQueue>();
         services.TryAddSingleton<RetryCycle>();

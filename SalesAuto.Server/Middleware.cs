@@ -86,8 +86,8 @@ internal sealed partial class ProblemExceptionMiddleware(RequestDelegate next, I
 
     private static ProblemResult StatusProblem(HttpContext context) => context.Response.StatusCode switch
     {
-        StatusCodes.Status404NotFound => Problems.NotFound($"No route matches {context.Request.Method} {context.Request.Path}."),
-        StatusCodes.Status405MethodNotAllowed => new ProblemResult(StatusCodes.Status405MethodNotAllowed, "method-not-allowed", "Method not allowed.", $"{context.Request.Method} is not allowed on {context.Request.Path}."),
+        StatusCodes.Status404NotFound => Problems.NoRoute(context.Request),
+        StatusCodes.Status405MethodNotAllowed => Problems.MethodNotAllowed(context.Request),
         var status => new ProblemResult(status, "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture), "Request failed.", $"The request failed with status {status}."),
     };
 
@@ -100,9 +100,9 @@ internal sealed partial class ProblemExceptionMiddleware(RequestDelegate next, I
 }
 
 /// <summary>
-/// CORS for the admin routes: allowed origins (Admin:AllowedOrigins) get the CORS headers and
-/// their preflights answered; any other cross-origin request is refused with 403, before it can
-/// act. Same-origin requests and requests without an Origin header pass untouched.
+/// CORS preflights of the admin routes: answered for Admin:AllowedOrigins, 403 for any other
+/// origin. Actual cross-origin requests are checked by Core's <see cref="AdminAuthorizer"/> on both
+/// hosts; on Azure Functions the platform's CORS setting answers preflights (docs/deploy.md).
 /// </summary>
 internal sealed class AdminCorsMiddleware(RequestDelegate next, IOptionsMonitor<AdminOptions> options)
 {
@@ -115,7 +115,8 @@ internal sealed class AdminCorsMiddleware(RequestDelegate next, IOptionsMonitor<
     public async Task InvokeAsync(HttpContext context)
     {
         string? origin = context.Request.Headers.Origin;
-        if (string.IsNullOrEmpty(origin) || !IsAdminPath(context.Request.Path) || IsSameOrigin(context.Request, origin))
+        var preflight = HttpMethods.IsOptions(context.Request.Method) && context.Request.Headers.ContainsKey("Access-Control-Request-Method");
+        if (!preflight || string.IsNullOrEmpty(origin) || !IsAdminPath(context.Request.Path))
         {
             await next(context);
             return;
@@ -130,17 +131,10 @@ internal sealed class AdminCorsMiddleware(RequestDelegate next, IOptionsMonitor<
         var headers = context.Response.Headers;
         headers.AccessControlAllowOrigin = origin;
         headers.Vary = "Origin";
-        if (HttpMethods.IsOptions(context.Request.Method) && context.Request.Headers.ContainsKey("Access-Control-Request-Method"))
-        {
-            headers.AccessControlAllowMethods = "GET, POST";
-            headers.AccessControlAllowHeaders = $"Content-Type, {AdminKeyValidator.HeaderName}, {CorrelationId.HeaderName}";
-            headers.AccessControlMaxAge = "600";
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return;
-        }
-
-        headers.AccessControlExposeHeaders = $"{CorrelationId.HeaderName}, Retry-After";
-        await next(context);
+        headers.AccessControlAllowMethods = "GET, POST";
+        headers.AccessControlAllowHeaders = $"Content-Type, {AdminKeyValidator.HeaderName}, {CorrelationId.HeaderName}";
+        headers.AccessControlMaxAge = "600";
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
     private static bool IsAdminPath(PathString path)
@@ -148,7 +142,4 @@ internal sealed class AdminCorsMiddleware(RequestDelegate next, IOptionsMonitor<
         var segments = path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
         return segments.Length >= 2 && string.Equals(segments[0], Routes.Prefix, StringComparison.OrdinalIgnoreCase) && AdminSegments.Contains(segments[1]);
     }
-
-    private static bool IsSameOrigin(HttpRequest request, string origin) =>
-        string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
 }
