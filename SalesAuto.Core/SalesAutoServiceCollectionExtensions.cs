@@ -72,6 +72,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<AdminKeyValidator>();
         services.TryAddSingleton<AdminAuthorizer>();
         services.TryAddSingleton<RouteDispatcher>();
+        services.TryAddSingleton<RequestPipeline>();
 
         services.TryAddSingleton<IRetryQueue, RedisRetryQueue>();
         services.TryAddSingleton<RetryCycle>();

@@ -5,6 +5,7 @@ using Npgsql;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
+using SalesAuto.Core.Postgres;
 using SalesAuto.Core.RetryQueue;
 
 namespace SalesAuto.Core.Webhooks;
@@ -70,7 +71,7 @@ public sealed partial class WebhookEndpoints(
         {
             outcomes = await processor.ApplyAsync(events, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (PostgresFailures.IsOutage(exception) && !cancellationToken.IsCancellationRequested)
         {
             metrics.PostgresErrors.Inc();
             metrics.WebhookEvents.WithLabels(source, "failed").Inc(events.Count);
