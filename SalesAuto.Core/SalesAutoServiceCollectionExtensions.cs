@@ -45,6 +45,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.AddOptions<WebhookOptions>()
             .BindConfiguration(WebhookOptions.Section)
             .ValidateDataAnnotations()
+            .Validate(_ => UnknownSourceKinds(configuration) is null, UnknownSourceKinds(configuration) ?? "unused")
             .ValidateOnStart();
         services.AddOptions<AdminOptions>()
             .BindConfiguration(AdminOptions.Section)
@@ -91,6 +92,20 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterRetention>();
         services.TryAddSingleton<OpenApiEndpoint>();
         return services;
+    }
+
+    // The binder drops a dictionary entry it cannot bind (an unknown enum name) without a word, so
+    // a source with a misspelt Kind would simply not exist: its webhooks would get 404. Checked on
+    // the raw values instead, naming the setting.
+    private static string? UnknownSourceKinds(IConfiguration configuration)
+    {
+        var unknown = configuration.GetSection($"{WebhookOptions.Section}:Sources").GetChildren()
+            .Select(source => (Path: $"{WebhookOptions.Section}:Sources:{source.Key}:Kind", Value: source["Kind"]))
+            .Where(kind => !string.IsNullOrWhiteSpace(kind.Value)
+                && !(Enum.TryParse<WebhookSourceKind>(kind.Value, ignoreCase: true, out var parsed) && parsed != WebhookSourceKind.None && Enum.IsDefined(parsed)))
+            .Select(kind => $"{kind.Path} ('{kind.Value}') must be HubSpot, Lemlist or StandardWebhooks.")
+            .ToList();
+        return unknown.Count == 0 ? null : string.Join(" ", unknown);
     }
 
     // A schedule is defined once: the nested setting Core reads, or the flat one the Functions
