@@ -8,6 +8,34 @@ namespace SalesAuto.Core.Tests.RetryQueue;
 /// <summary>The queue's contract on one Redis server.</summary>
 public sealed class SingleNodeRetryQueueTests(RedisQueueFixture redis) : RetryQueueTests(redis), IClassFixture<RedisQueueFixture>;
 
+/// <summary>Leases on one Redis server.</summary>
+public sealed class SingleNodeRetryQueueLeaseTests(RedisQueueFixture redis) : RetryQueueLeaseTests(redis), IClassFixture<RedisQueueFixture>;
+
+/// <summary>Leases on the shared Redis Cluster.</summary>
+public sealed class ClusterRetryQueueLeaseTests(ClusterQueueFixture redis) : RetryQueueLeaseTests(redis), IClassFixture<ClusterQueueFixture>;
+
+/// <summary>The cycle lock on one Redis server.</summary>
+public sealed class SingleNodeCycleLockTests(RedisQueueFixture redis) : CycleLockTests(redis), IClassFixture<RedisQueueFixture>;
+
+/// <summary>The cycle lock on the shared Redis Cluster.</summary>
+public sealed class ClusterCycleLockTests(ClusterQueueFixture redis) : CycleLockTests(redis), IClassFixture<ClusterQueueFixture>;
+
+/// <summary>The retry cycle, through SalesAuto.Server's services, on one Redis server.</summary>
+public sealed class SingleNodeRetryCycleTests(FastRetryFixture fixture) : RetryCycleTests(fixture), IClassFixture<FastRetryFixture>;
+
+/// <summary>The retry cycle, through SalesAuto.Server's services, on the shared Redis Cluster.</summary>
+public sealed class ClusterRetryCycleTests(ClusterFastRetryFixture fixture) : RetryCycleTests(fixture), IClassFixture<ClusterFastRetryFixture>;
+
+/// <summary><see cref="FastRetryFixture"/> whose server uses the shared Redis Cluster.</summary>
+public sealed class ClusterFastRetryFixture : FastRetryFixture
+{
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        base.Configure(settings);
+        settings["ConnectionStrings:Redis"] = RedisClusterEnvironment.ConnectionString;
+    }
+}
+
 /// <summary>
 /// The queue's contract on a real 3-primary Redis Cluster (scripts/redis-cluster.sh), as Azure
 /// Managed Redis is one: a script whose keys were not in one slot would fail there with CROSSSLOT.
