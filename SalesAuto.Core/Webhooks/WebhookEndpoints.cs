@@ -55,6 +55,7 @@ public sealed partial class WebhookEndpoints(
         {
             var reason = verification.Reason ?? VerificationResult.SignatureReason;
             Log.Rejected(logger, source, reason);
+            context.Response.Headers.WWWAuthenticate = WebhookChallenge.For(source, sourceOptions.Kind);
             return Reject(source, reason, Problems.Unauthorized($"webhook-{reason}", verification.Detail ?? "The delivery could not be verified."));
         }
 
