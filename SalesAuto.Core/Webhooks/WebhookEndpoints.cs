@@ -114,7 +114,8 @@ public sealed partial class WebhookEndpoints(
         }
         catch (RetryQueueUnavailableException)
         {
-            metrics.WebhookRejected.WithLabels(source, "queue_unavailable").Inc();
+            // Counted by the caller, once, as failed events (salesauto_webhook_events_total): the
+            // delivery was verified and processed, so it is no rejection "before processing".
             Log.QueueUnavailable(logger, source, orphans.Count);
             return Problems.Unavailable("The retry queue (Redis) is unavailable, so events whose enrollment does not exist yet cannot be parked. Deliver again later.");
         }
@@ -126,7 +127,6 @@ public sealed partial class WebhookEndpoints(
             return null;
         }
 
-        metrics.WebhookRejected.WithLabels(source, "queue_unavailable").Inc();
         Log.QueueFull(logger, source, full);
         return Problems.Unavailable($"The retry queue is full (RetryQueue:MaxLength); {full} events whose enrollment does not exist yet were not parked. Deliver again later.", TimeSpan.FromMinutes(1));
     }
