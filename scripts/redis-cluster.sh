@@ -13,20 +13,23 @@
 #
 # Ports (override with the variables): SALESAUTO_REDIS_CLUSTER_PORTS="57001 57002 57003", and the
 # cluster bus ports SALESAUTO_REDIS_CLUSTER_BUS_PORTS (default: each port + 100; the usual +10000
-# would pass 65535). Needs Redis 7.0 or later (cluster-port).
+# would pass 65535). SALESAUTO_REDIS_CLUSTER_REPLICAS=1 gives each primary a replica (then six
+# ports: the first three become primaries). Needs Redis 7.0 or later (cluster-port).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 state=${SALESAUTO_STATE_DIR:-$repo/.local}
 dir=$state/redis-cluster
 password=${SALESAUTO_REDIS_PASSWORD:-salesauto-local}
+replicas=${SALESAUTO_REDIS_CLUSTER_REPLICAS:-0}
 read -r -a ports <<<"${SALESAUTO_REDIS_CLUSTER_PORTS:-57001 57002 57003}"
 if [ -n "${SALESAUTO_REDIS_CLUSTER_BUS_PORTS:-}" ]; then
   read -r -a bus_ports <<<"$SALESAUTO_REDIS_CLUSTER_BUS_PORTS"
 else
   bus_ports=(); for p in "${ports[@]}"; do bus_ports+=($((p + 100))); done
 fi
-[ "${#ports[@]}" -eq 3 ] && [ "${#bus_ports[@]}" -eq 3 ] || { echo "need exactly 3 ports and 3 bus ports" >&2; exit 2; }
+nodes=$((3 * (1 + replicas)))
+[ "${#ports[@]}" -eq "$nodes" ] && [ "${#bus_ports[@]}" -eq "$nodes" ] || { echo "need exactly $nodes ports and $nodes bus ports (3 primaries, $replicas replicas each)" >&2; exit 2; }
 
 endpoints=$(printf '127.0.0.1:%s,' "${ports[@]}")
 cluster_cs="${endpoints}password=$password,abortConnect=false"
@@ -56,11 +59,11 @@ start_node() {
 
 up() {
   command -v redis-server >/dev/null || { log "redis-server is not installed (scripts/deps.sh up installs it)"; exit 1; }
-  for i in 0 1 2; do start_node "${ports[$i]}" "${bus_ports[$i]}"; done
-  if [ "$(known_nodes "${ports[0]}")" != 3 ]; then
-    log "creating the cluster (3 primaries, no replicas)"
+  for i in "${!ports[@]}"; do start_node "${ports[$i]}" "${bus_ports[$i]}"; done
+  if [ "$(known_nodes "${ports[0]}")" != "$nodes" ]; then
+    log "creating the cluster (3 primaries, $replicas replicas each)"
     # shellcheck disable=SC2046
-    cli "${ports[0]}" --cluster create $(printf '127.0.0.1:%s ' "${ports[@]}") --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1 \
+    cli "${ports[0]}" --cluster create $(printf '127.0.0.1:%s ' "${ports[@]}") --cluster-replicas "$replicas" --cluster-yes >"$dir/create.log" 2>&1 \
       || { log "cluster create failed: see $dir/create.log"; exit 1; }
   fi
   for _ in $(seq 300); do

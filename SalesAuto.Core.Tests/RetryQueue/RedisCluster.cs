@@ -36,26 +36,32 @@ public static class RedisClusterEnvironment
 public sealed class ClusterQueueFixture() : RedisQueueFixture(RedisClusterEnvironment.ConnectionString + ",allowAdmin=true");
 
 /// <summary>
-/// A 3-primary Redis Cluster of the test's own, started by scripts/redis-cluster.sh on free ports
-/// with its state in a temporary directory, so a test may kill a primary or move a slot without
-/// disturbing the shared cluster other tests use. AOF with appendfsync always, as the script sets.
+/// A 3-primary Redis Cluster of the test's own (optionally with one replica per primary), started
+/// by scripts/redis-cluster.sh on free ports with its state in a temporary directory, so a test may
+/// kill a primary, fail it over or move a slot without disturbing the shared cluster other tests
+/// use. AOF with appendfsync always, as the script sets.
 /// </summary>
 public sealed class PrivateRedisCluster : IAsyncDisposable
 {
-    private PrivateRedisCluster()
+    private PrivateRedisCluster(int replicas)
     {
         System.IO.Directory.CreateDirectory(StateDirectory);
-        // Six distinct free ports: three for clients, three for the cluster bus.
+        Replicas = replicas;
+        // Distinct free ports: one for clients and one for the cluster bus, per node.
+        var nodes = 3 * (1 + replicas);
         var ports = new HashSet<int>();
-        while (ports.Count < 6)
+        while (ports.Count < 2 * nodes)
         {
             ports.Add(TestEnvironment.ClosedPort());
         }
 
         var list = ports.ToList();
-        Ports = list[..3];
-        BusPorts = list[3..];
+        Ports = list[..nodes];
+        BusPorts = list[nodes..];
     }
+
+    /// <summary>Replicas per primary (0 or 1).</summary>
+    public int Replicas { get; }
 
     /// <summary>The nodes' requirepass (MIGRATE needs it to reach the target).</summary>
     public string Password { get; } = "salesauto-private-cluster";
@@ -70,9 +76,9 @@ public sealed class PrivateRedisCluster : IAsyncDisposable
     public string ConnectionString =>
         string.Join(',', Ports.Select(p => $"127.0.0.1:{p}")) + $",password={Password},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000,allowAdmin=true";
 
-    public static async Task<PrivateRedisCluster> StartAsync(CancellationToken cancellationToken)
+    public static async Task<PrivateRedisCluster> StartAsync(CancellationToken cancellationToken, int replicas = 0)
     {
-        var cluster = new PrivateRedisCluster();
+        var cluster = new PrivateRedisCluster(replicas);
         await cluster.RunScriptAsync("up", cancellationToken);
         return cluster;
     }
@@ -128,6 +134,29 @@ public sealed class PrivateRedisCluster : IAsyncDisposable
         throw new InvalidOperationException($"no primary serves slot {slot}");
     }
 
+    /// <summary>The client port of the replica of the primary on <paramref name="primaryPort"/>, as that replica itself says (polled until one does).</summary>
+    public async Task<int> ReplicaOfAsync(IConnectionMultiplexer redis, int primaryPort)
+    {
+        var primaryId = (string)(await redis.GetServer("127.0.0.1", primaryPort).ExecuteAsync("CLUSTER", "MYID"))!;
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            foreach (var port in Ports.Where(p => p != primaryPort))
+            {
+                var nodes = await redis.GetServer("127.0.0.1", port).ClusterNodesRawAsync() ?? string.Empty;
+                var myself = nodes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')).Single(f => f[2].Contains("myself", StringComparison.Ordinal));
+                if (myself[2].Contains("slave", StringComparison.Ordinal) && myself[3] == primaryId)
+                {
+                    return port;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException($"the primary on {primaryPort} has no replica");
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -156,6 +185,7 @@ public sealed class PrivateRedisCluster : IAsyncDisposable
         start.Environment["SALESAUTO_REDIS_PASSWORD"] = Password;
         start.Environment["SALESAUTO_REDIS_CLUSTER_PORTS"] = string.Join(' ', Ports);
         start.Environment["SALESAUTO_REDIS_CLUSTER_BUS_PORTS"] = string.Join(' ', BusPorts);
+        start.Environment["SALESAUTO_REDIS_CLUSTER_REPLICAS"] = Replicas.ToString(CultureInfo.InvariantCulture);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);

@@ -24,7 +24,17 @@ public sealed class ClusterCycleLockTests(ClusterQueueFixture redis) : CycleLock
 public sealed class SingleNodeRetryCycleTests(FastRetryFixture fixture) : RetryCycleTests(fixture), IClassFixture<FastRetryFixture>;
 
 /// <summary>The retry cycle, through SalesAuto.Server's services, on the shared Redis Cluster.</summary>
-public sealed class ClusterRetryCycleTests(ClusterFastRetryFixture fixture) : RetryCycleTests(fixture), IClassFixture<ClusterFastRetryFixture>;
+public sealed class ClusterRetryCycleTests(ClusterFastRetryFixture fixture) : RetryCycleTests(fixture), IClassFixture<ClusterFastRetryFixture>
+{
+    [Fact]
+    public void Server_TalksToTheCluster()
+    {
+        var redis = fixture.Server.Services.GetRequiredService<IConnectionMultiplexer>();
+
+        Assert.Equal(3, redis.GetEndPoints().Length);
+        Assert.All(redis.GetEndPoints(), endPoint => Assert.Equal(ServerType.Cluster, redis.GetServer(endPoint).ServerType));
+    }
+}
 
 /// <summary><see cref="FastRetryFixture"/> whose server uses the shared Redis Cluster.</summary>
 public sealed class ClusterFastRetryFixture : FastRetryFixture
