@@ -7,8 +7,12 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
 scripts/deps.sh up >/dev/null
+# The retry queue's tests also run on a 3-primary Redis Cluster (exports SALESAUTO_REDIS_CLUSTER).
+scripts/redis-cluster.sh up >/dev/null
 # shellcheck disable=SC1091
 source "${SALESAUTO_STATE_DIR:-$repo/.local}/salesauto.env"
+# shellcheck disable=SC1091
+source "${SALESAUTO_STATE_DIR:-$repo/.local}/redis-cluster.env"
 
 results=$repo/.local/test-results
 rm -rf "$results"
