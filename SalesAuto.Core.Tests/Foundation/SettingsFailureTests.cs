@@ -68,12 +68,15 @@ public sealed class SettingsFailureTests
     }
 
     [Theory]
-    [InlineData("RetryQueue__BatchSize", "0", "RetryQueue:BatchSize must be between 1 and 1000.")]
-    [InlineData("ConnectionStrings__Redis", "", "ConnectionStrings:Redis is required")]
-    [InlineData("Webhooks__TimestampTolerance", "forever", "Webhooks:TimestampTolerance must be a valid TimeSpan")]
-    public async Task Server_ExitsNonZero_WithOneLineOnStderr_AndNoStackTrace_WhenStartedWithABadSetting(string variable, string value, string expected)
+    [InlineData("SalesAuto.Server", "RetryQueue__BatchSize", "0", "RetryQueue:BatchSize must be between 1 and 1000.")]
+    [InlineData("SalesAuto.Server", "ConnectionStrings__Redis", "", "ConnectionStrings:Redis is required")]
+    [InlineData("SalesAuto.Server", "Webhooks__TimestampTolerance", "forever", "Webhooks:TimestampTolerance must be a valid TimeSpan")]
+    [InlineData("SalesAuto.Functions", "RetryQueue__BatchSize", "0", "RetryQueue:BatchSize must be between 1 and 1000.")]
+    [InlineData("SalesAuto.Functions", "Webhooks__TimestampTolerance", "forever", "Webhooks:TimestampTolerance must be a valid TimeSpan")]
+    [InlineData("SalesAuto.Functions", "Webhooks__Sources__hs__Kind", "Mailchimp", "Webhooks:Sources:hs:Kind ('Mailchimp') must be HubSpot, Lemlist or StandardWebhooks")]
+    public async Task Host_ExitsNonZero_WithOneLineOnStderr_AndNoStackTrace_WhenStartedWithABadSetting(string host, string variable, string value, string expected)
     {
-        var server = ServerAssembly();
+        var server = HostAssembly(host);
         var start = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,
@@ -90,6 +93,10 @@ public sealed class SettingsFailureTests
         start.Environment["Postgres__MigrateOnStart"] = "false";
         start.Environment["RetryQueue__CycleEnabled"] = "false";
         start.Environment[variable] = value;
+        if (variable.StartsWith("Webhooks__Sources__hs", StringComparison.Ordinal))
+        {
+            start.Environment["Webhooks__Sources__hs__Secrets__0"] = "a-long-enough-secret";
+        }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Token);
@@ -103,7 +110,7 @@ public sealed class SettingsFailureTests
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"the server was still running after 90 s with {variable}={value}: {await stdout}");
+            Assert.Fail($"{host} was still running after 90 s with {variable}={value}: {await stdout}");
         }
 
         var error = await stderr;
@@ -116,14 +123,14 @@ public sealed class SettingsFailureTests
         Assert.DoesNotContain("Exception", error + output, StringComparison.Ordinal);
     }
 
-    // The Server's own build output, in the configuration this test project was built in.
-    private static string ServerAssembly()
+    // The host's own build output, in the configuration this test project was built in.
+    private static string HostAssembly(string project)
     {
         var output = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)); // bin/<configuration>/<tfm>
         var configuration = output.Parent!.Name;
         var framework = output.Name;
-        var path = Path.Combine(RedisClusterEnvironment.RepositoryRoot, "SalesAuto.Server", "bin", configuration, framework, "SalesAuto.Server.dll");
-        Assert.True(File.Exists(path), $"{path} is missing: the test project builds SalesAuto.Server, so it should be there");
+        var path = Path.Combine(RedisClusterEnvironment.RepositoryRoot, project, "bin", configuration, framework, project + ".dll");
+        Assert.True(File.Exists(path), $"{path} is missing: the test project builds {project}, so it should be there");
         return path;
     }
 }
