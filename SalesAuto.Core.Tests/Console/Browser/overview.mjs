@@ -1,0 +1,61 @@
+// The overview shows what the API says: health per component, queue depth, last cycle,
+// unresolved dead letters by source and type, and a chart with at least the current sample.
+import { api, assert, assertEqual, number, scenario, shot, signIn } from './lib.mjs';
+
+await scenario('overview', async page => {
+  await signIn(page);
+
+  // The queue reading is cached server-side for a few seconds: compare against the same reading.
+  let queue;
+  for (let attempt = 0; ; attempt++) {
+    queue = (await api('queue')).body;
+    const shown = await page.locator('[data-test="queue-card"]').getAttribute('data-sampled-at');
+    if (shown === queue.sampledAt) break;
+    assert(attempt < 10, `the page's queue reading (${shown}) never matched the API's (${queue.sampledAt})`);
+    await page.locator('#refresh-overview').click();
+    await page.waitForFunction(previous => document.querySelector('[data-test="queue-card"]')?.dataset.sampledAt !== previous, shown);
+  }
+
+  assert(queue.depth.due >= 3, `the seeded orphans are not in the queue: ${JSON.stringify(queue.depth)}`);
+  assertEqual(await number(page, '[data-test="queue-due"]'), queue.depth.due, 'due');
+  assertEqual(await number(page, '[data-test="queue-leased"]'), queue.depth.leased, 'leased');
+  assertEqual((await page.locator('[data-test="queue-last-cycle"]').innerText()).trim(), 'none yet', 'last completed cycle');
+
+  const stats = (await api('dlq/stats')).body;
+  assertEqual(await number(page, '[data-test="dlq-unresolved"]'), stats.byStatus.failed + stats.byStatus.replaying, 'unresolved dead letters');
+  assertEqual(await number(page, '[data-test="dlq-failed"]'), stats.byStatus.failed, 'failed dead letters');
+  assertEqual(await number(page, '[data-test="dlq-total"]'), stats.total, 'all dead letters');
+
+  const expectedRows = new Map();
+  for (const row of stats.bySourceAndType.filter(r => r.status === 'failed' || r.status === 'replaying')) {
+    const k = `${row.source} ${row.type}`;
+    const entry = expectedRows.get(k) ?? [0, 0];
+    entry[row.status === 'failed' ? 0 : 1] += row.count;
+    expectedRows.set(k, entry);
+  }
+
+  const shownRows = await page.locator('[data-test="by-source-row"]').evaluateAll(rows => rows.map(row => [...row.cells].slice(0, 4).map(cell => cell.textContent)));
+  assertEqual(shownRows.length, expectedRows.size, 'rows of unresolved dead letters by source and type');
+  for (const [source, type, failed, replaying] of shownRows) {
+    assertEqual([Number(failed.replace(/\D/g, '')), Number(replaying.replace(/\D/g, ''))], expectedRows.get(`${source} ${type}`), `unresolved ${source} ${type}`);
+  }
+
+  const health = (await api('health')).body;
+  assertEqual((await page.locator('[data-test="health-status"]').innerText()).trim(), health.status, 'overall health');
+  for (const [name, component] of Object.entries(health.components)) {
+    assertEqual((await page.locator(`tr[data-component="${name}"] .badge`).innerText()).trim(), component.status, `health of ${name}`);
+  }
+
+  // The chart: at least the current sample, drawn as SVG by the page's own script.
+  assert(queue.history.samples.length >= 1, 'the API has no sample');
+  assert(await page.locator('svg[data-test="chart"] .series-queue circle').count() === 1, 'the chart has no current queue-depth point');
+  assert(await page.locator('svg[data-test="chart"] .series-dlq circle').count() === 1, 'the chart has no current dead-letter point');
+  await shot(page, 'overview');
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('#refresh-overview').click();
+  await page.locator('#overview-body[aria-busy="false"]').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert(overflow <= 0, `on a phone the page scrolls sideways by ${overflow}px`);
+  await shot(page, 'overview-phone');
+});
