@@ -8,6 +8,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
 scripts/deps.sh up >/dev/null
+scripts/browser-deps.sh   # chromium + playwright-core for the console's browser tests
 # shellcheck disable=SC1091
 source "${SALESAUTO_STATE_DIR:-$repo/.local}/salesauto.env"
 
