@@ -2,7 +2,6 @@
 // (due + leased) and unresolved dead letters over the last hour. No library, no HTML strings.
 import { h, svg } from './dom.js';
 
-const WIDTH = 720;
 const HEIGHT = 240;
 const PAD = { top: 16, right: 16, bottom: 30, left: 52 };
 
@@ -11,8 +10,12 @@ const SERIES = [
   { name: 'Unresolved dead letters', className: 'series-dlq', value: s => s.unresolvedDeadLetters },
 ];
 
-/** A figure with the chart, its legend and a text summary for screen readers. */
-export function queueChart(history, now = Date.now()) {
+/**
+ * A figure with the chart, its legend and a text summary for screen readers. width: the space
+ * it gets, in CSS pixels, so that its text stays readable on a phone (the SVG is drawn 1:1).
+ */
+export function queueChart(history, width = 720, now = Date.now()) {
+  const WIDTH = Math.round(Math.min(1100, Math.max(280, width)));
   const span = (history?.spanSeconds ?? 3600) * 1000;
   const samples = (history?.samples ?? []).map(s => ({ ...s, t: new Date(s.at).getTime() })).filter(s => s.t >= now - span);
   const start = now - span;
@@ -28,7 +31,7 @@ export function queueChart(history, now = Date.now()) {
     grid.push(svg('text', { class: 'axis', x: PAD.left - 8, y: y(v) + 4, 'text-anchor': 'end' }, formatTick(v)));
   }
 
-  for (let minutes = 60; minutes >= 0; minutes -= 15) {
+  for (let minutes = 60; minutes >= 0; minutes -= WIDTH < 500 ? 30 : 15) {
     const t = now - minutes * 60000;
     grid.push(svg('text', { class: 'axis', x: x(t), y: HEIGHT - 8, 'text-anchor': minutes === 60 ? 'start' : minutes === 0 ? 'end' : 'middle' }, minutes === 0 ? 'now' : `-${minutes} min`));
   }

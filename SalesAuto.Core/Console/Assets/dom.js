@@ -45,10 +45,19 @@ export function replace(element, ...children) {
   return element;
 }
 
-/** A table wrapped so it scrolls sideways on a phone instead of breaking the page. */
+/**
+ * A table wrapped so it never widens the page. On a phone its rows become stacked cards: each
+ * cell gets its column's heading as data-label, which the CSS shows before the value.
+ */
 export function table(caption, headings, rows, attributes = {}) {
+  for (const row of rows) {
+    [...row.children].forEach((cell, index) => {
+      if (typeof headings[index] === 'string' && headings[index]) cell.dataset.label = headings[index];
+    });
+  }
+
   return h('div', { class: 'table-wrap' },
-    h('table', attributes,
+    h('table', { ...attributes, class: `stack ${attributes.class ?? ''}`.trim() },
       caption ? h('caption', {}, caption) : null,
       h('thead', {}, h('tr', {}, headings.map(heading => h('th', { scope: 'col' }, heading)))),
       h('tbody', {}, rows)));

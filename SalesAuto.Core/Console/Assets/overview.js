@@ -96,7 +96,12 @@ function deadLetterCard(result) {
 function chartSection(result) {
   return h('section', { class: 'card wide', 'aria-labelledby': 'chart-title' },
     h('h2', { id: 'chart-title' }, 'Last hour'),
-    result.status === 'fulfilled' ? queueChart(result.value.history) : notice('error', 'No history: the queue status could not be read.'));
+    result.status === 'fulfilled' ? queueChart(result.value.history, chartWidth()) : notice('error', 'No history: the queue status could not be read.'));
+}
+
+// The card's inner width: main's width less the card's padding and border.
+function chartWidth() {
+  return (document.getElementById('main')?.clientWidth ?? 752) - 64;
 }
 
 function bySourceSection(result) {
