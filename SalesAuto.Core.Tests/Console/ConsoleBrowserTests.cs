@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Events;
+using SalesAuto.Core.Observability;
 using SalesAuto.Core.Tests.Infrastructure;
 
 namespace SalesAuto.Core.Tests.Console;
@@ -21,6 +22,15 @@ public sealed class ConsoleBrowserFixture : WebhookServerFixture
         await base.InitializeAsync();
         var store = Server.Services.GetRequiredService<PostgresDeadLetterStore>();
         var now = DateTimeOffset.UtcNow;
+
+        // 50 minutes as the retry cycle would have sampled them (a backlog that built up and
+        // drained), so the chart has lines to draw. First: nothing has read the queue yet, and
+        // the first GET /api/queue appends the real current reading after these.
+        var history = Server.Services.GetRequiredService<QueueHistory>();
+        for (var i = 100; i >= 1; i--)
+        {
+            history.Record(new QueueSample(now.AddSeconds(-30 * i), Math.Max(0, 40 - Math.Abs(i - 70)), i is > 60 and < 80 ? 5 : 0, 0, i > 40 ? 30 : 36));
+        }
 
         // Paging: 30 failed and 3 ignored, two pages of 25.
         var page = Enumerable.Range(0, 33).Select(i => DeadLetter("console-page", $"page_{i:D2}", createdOffsetMinutes: i)).ToList();

@@ -46,8 +46,12 @@ await scenario('overview', async page => {
     assertEqual((await page.locator(`tr[data-component="${name}"] .badge`).innerText()).trim(), component.status, `health of ${name}`);
   }
 
-  // The chart: at least the current sample, drawn as SVG by the page's own script.
-  assert(queue.history.samples.length >= 1, 'the API has no sample');
+  // The chart: the server's samples (an hour seeded by the test, then the current reading),
+  // drawn as SVG by the page's own script, one point per sample, ending at the current one.
+  assert(queue.history.samples.length > 90, `the API has ${queue.history.samples.length} samples`);
+  const points = await page.locator('svg[data-test="chart"] .series-queue polyline').getAttribute('points');
+  assertEqual(points.trim().split(/\s+/).length, queue.history.samples.length, 'points of the queue-depth line');
+  assert(await page.locator('svg[data-test="chart"] .series-dlq polyline').count() === 1, 'the chart has no dead-letter line');
   assert(await page.locator('svg[data-test="chart"] .series-queue circle').count() === 1, 'the chart has no current queue-depth point');
   assert(await page.locator('svg[data-test="chart"] .series-dlq circle').count() === 1, 'the chart has no current dead-letter point');
   await shot(page, 'overview');
