@@ -337,7 +337,8 @@ export async function renderDeadLetter(main, view, id) {
     }
 
     try {
-      const answer = await api(`dlq/${action}`, { method: 'POST', body: why ? { ids: [item.id], reason: why } : { ids: [item.id] } });
+      const body = { ids: [item.id], ...(why ? { reason: why } : {}), ...(action === 'replay' && item.status === 'ignored' ? { includeIgnored: true } : {}) };
+      const answer = await api(`dlq/${action}`, { method: 'POST', body });
       await renderDeadLetter(main, view, id);
       const result = answer.results?.[0]?.result ?? 'unknown';
       document.getElementById('action-results')?.replaceChildren(notice('ok', `${action === 'replay' ? 'Replay' : 'Ignore'}: `, h('span', { class: `badge result-${result}`, 'data-test': 'detail-result' }, result)));
@@ -372,7 +373,7 @@ export async function renderDeadLetter(main, view, id) {
         h('h2', { id: 'act-title' }, 'Act on it'),
         field('Reason', reason),
         h('div', { class: 'buttons' },
-          h('button', { type: 'button', id: 'detail-replay', class: 'primary', onclick: () => act('replay') }, 'Replay'),
+          h('button', { type: 'button', id: 'detail-replay', class: 'primary', onclick: () => act('replay') }, item.status === 'ignored' ? 'Replay anyway (it is ignored)' : 'Replay'),
           h('button', { type: 'button', id: 'detail-ignore', class: 'danger', disabled: item.status !== 'failed', onclick: () => act('ignore') }, 'Ignore')),
         results)),
     h('section', { class: 'card', 'aria-labelledby': 'payload-title' },
