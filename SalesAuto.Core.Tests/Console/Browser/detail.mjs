@@ -22,6 +22,15 @@ await scenario('detail', async page => {
   assert(history[0].includes(detail.history[0].detail.reason) && history[0].includes(detail.history[0].actor), `history row: ${history[0]}`);
   await shot(page, 'dead-letter-detail');
 
+  // It is ignored: replaying it from here says so and includes ignored ones (no enrollment: requeued).
+  assertEqual(await page.locator('#detail-replay').innerText(), 'Replay anyway (it is ignored)', 'replay button of an ignored dead letter');
+  await page.locator('#detail-reason').fill('operator changed their mind');
+  await page.locator('#detail-replay').click();
+  await page.locator('[data-test="detail-result"]').waitFor();
+  assertEqual(await page.locator('[data-test="detail-result"]').innerText(), 'requeued', 'replay result');
+  assertEqual(await page.locator('[data-test="detail-status"]').innerText(), 'replaying', 'status shown after the replay');
+  assertEqual((await api(`dlq/${item.id}`)).body.status, 'replaying', 'status after the replay');
+
   // Back to the list keeps the filter.
   await page.getByRole('link', { name: '← Dead letters' }).first().click();
   await page.locator('#dlq-list[data-loaded]').waitFor();
