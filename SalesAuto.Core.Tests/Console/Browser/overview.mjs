@@ -56,6 +56,18 @@ await scenario('overview', async page => {
   assert(await page.locator('svg[data-test="chart"] .series-dlq circle').count() === 1, 'the chart has no current dead-letter point');
   await shot(page, 'overview');
 
+  // A row's "List" link opens the dead letters filtered by its source, type and status.
+  await page.locator('[data-test="by-source-row"]', { hasText: 'console-page' }).getByRole('link', { name: 'List' }).click();
+  await page.locator('#dlq-list[data-loaded]').waitFor();
+  assertEqual(
+    [await page.locator('#filter-source').inputValue(), await page.locator('#filter-type').inputValue(), await page.locator('#filter-status').inputValue()],
+    ['console-page', 'email.opened', 'failed'],
+    'filters set by the link');
+  const listed = (await api('dlq?source=console-page&type=email.opened&status=failed&limit=25')).body.items.map(i => i.id);
+  assertEqual(await page.locator('tr[data-test="dlq-row"]').evaluateAll(rows => rows.map(row => row.dataset.id)), listed, 'rows listed from the link');
+  await page.getByRole('link', { name: 'Overview', exact: true }).click();
+  await page.locator('#overview-body[data-loaded="true"]').waitFor();
+
   await page.setViewportSize({ width: 390, height: 844 });
   await page.locator('#refresh-overview').click();
   await page.locator('#overview-body[aria-busy="false"]').waitFor();

@@ -144,6 +144,7 @@ async function loadPage(view, listArea, resultsArea) {
   const all = h('input', {
     type: 'checkbox',
     id: 'select-all',
+    title: 'Select every dead letter on this page',
     'aria-label': 'Select every dead letter on this page',
     onchange: event => {
       for (const box of boxes) {
