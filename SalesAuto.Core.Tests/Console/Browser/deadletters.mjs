@@ -35,6 +35,19 @@ await scenario('deadletters', async page => {
   const statuses = await page.locator('tr[data-test="dlq-row"] .badge').allInnerTexts();
   assert(statuses.every(s => s === 'ignored'), `statuses shown: ${statuses}`);
 
+  // From and to, typed in local time: a day around now keeps them all, from tomorrow none.
+  const local = date => new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 19);
+  const day = 24 * 3600 * 1000;
+  await page.locator('#filter-from').fill(local(new Date(Date.now() - day)));
+  await page.locator('#filter-to').fill(local(new Date(Date.now() + day)));
+  await filterList(page, { source: SOURCE, limit: '25' });
+  assertEqual(await shownIds(page), first.items.map(i => i.id), 'from yesterday to tomorrow');
+  await page.locator('#filter-from').fill(local(new Date(Date.now() + day)));
+  await page.locator('#filter-to').fill('');
+  await filterList(page, { source: SOURCE, limit: '25' });
+  await page.locator('[data-test="dlq-empty"]').waitFor();
+  await page.locator('#filter-from').fill('');
+
   // A filter nothing matches says so.
   await filterList(page, { source: 'console-no-such-source' });
   await page.locator('[data-test="dlq-empty"]').waitFor();
