@@ -22,7 +22,7 @@ await scenario('privacy', async page => {
   await page.getByText('Export everything held about email').waitFor();
   await page.locator('#export-confirm').click();
   if (privacyAvailable) {
-    await page.locator('#export-result').getByText('Exported.').waitFor();
+    await page.locator('#export-result [data-test="export-done"]').waitFor();
   } else {
     await page.locator('#export-result [data-test="not-available"]').waitFor();
   }
@@ -34,7 +34,8 @@ await scenario('privacy', async page => {
     assert(await page.locator('#erase-confirm').isDisabled(), 'erasing needs the confirmation box');
     await page.locator('#erase-understood').check();
     await page.locator('#erase-confirm').click();
-    await page.locator('#erase-result').getByText('Erased').waitFor();
+    await page.locator('#erase-result [data-test="erase-done"]').waitFor();
+    assert((await page.locator('#erase-result pre').textContent()).includes('"dryRun": false'), 'the erase result is the real run\'s');
   } else {
     await page.locator('#erase-result [data-test="not-available"]').waitFor();
   }

@@ -50,7 +50,10 @@ async function load(view, list) {
       h('td', {}, entry.actor ?? '–'),
       h('td', {}, entry.action ?? '–'),
       h('td', {}, entry.outcome ?? '–'),
-      h('td', { class: 'detail' }, Object.keys(rest).length ? Object.entries(rest).map(([name, value]) => h('div', {}, `${name}: ${typeof value === 'string' ? value : prettyJson(value)}`)) : '–'),
+      h('td', { class: 'detail' }, Object.keys(rest).length ? Object.entries(rest).map(([name, value]) =>
+        name === 'deadLetterId' && typeof value === 'string'
+          ? h('div', {}, 'dead letter ', h('a', { href: `#dlq/${encodeURIComponent(value)}` }, value))
+          : h('div', {}, `${name}: ${typeof value === 'string' ? value : prettyJson(value)}`)) : '–'),
       h('td', { class: 'detail' }, entry.detail === null || entry.detail === undefined ? '–' : prettyJson(entry.detail)));
   });
   replace(list,

@@ -64,7 +64,7 @@ function exportCard() {
           link.click();
           setTimeout(() => URL.revokeObjectURL(url), 1000);
         } }, 'Download JSON');
-        replace(out, notice('ok', 'Exported.'), h('div', { class: 'buttons' }, download), h('pre', { class: 'payload', tabindex: 0 }, json));
+        replace(out, notice('ok', h('span', { 'data-test': 'export-done' }, 'Exported.')), h('div', { class: 'buttons' }, download), h('pre', { class: 'payload', tabindex: 0 }, json));
       } catch (error) {
         replace(out, unavailable(error, 'POST /api/privacy/export'));
       }
@@ -110,7 +110,7 @@ function eraseCard() {
       confirm.disabled = true;
       try {
         const result = await api('privacy/erase', { method: 'POST', body: { ...body, dryRun: false } });
-        replace(out, notice('ok', `Erased ${person.describe()}.`), h('pre', { class: 'payload', tabindex: 0 }, prettyJson(result)));
+        replace(out, notice('ok', h('span', { 'data-test': 'erase-done' }, `Erased ${person.describe()}.`)), h('pre', { class: 'payload', tabindex: 0 }, prettyJson(result)));
       } catch (error) {
         replace(out, unavailable(error, 'POST /api/privacy/erase'));
       }
