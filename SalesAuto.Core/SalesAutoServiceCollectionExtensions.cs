@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SalesAuto.Core.Console;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Events;
@@ -68,7 +69,9 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<SalesAutoMetrics>();
         services.TryAddSingleton<CycleMonitor>();
         services.TryAddSingleton<HealthService>();
+        services.TryAddSingleton<QueueHistory>();
         services.TryAddSingleton<MetricsRefresher>();
+        services.TryAddSingleton<QueueStatusEndpoints>();
         services.TryAddSingleton<HealthEndpoints>();
         services.TryAddSingleton<AdminKeyValidator>();
         services.TryAddSingleton<AdminAuthorizer>();
@@ -91,6 +94,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterEndpoints>();
         services.TryAddSingleton<DeadLetterRetention>();
         services.TryAddSingleton<OpenApiEndpoint>();
+        services.TryAddSingleton<ConsoleEndpoints>();
         return services;
     }
 

@@ -9,6 +9,7 @@ cd "$repo"
 scripts/deps.sh up >/dev/null
 # The retry queue's tests also run on a 3-primary Redis Cluster (exports SALESAUTO_REDIS_CLUSTER).
 scripts/redis-cluster.sh up >/dev/null
+scripts/browser-deps.sh   # chromium + playwright-core for the console's browser tests
 # shellcheck disable=SC1091
 source "${SALESAUTO_STATE_DIR:-$repo/.local}/salesauto.env"
 # shellcheck disable=SC1091
