@@ -5,7 +5,7 @@
 //   az deployment group create -g <group> -f infra/main.bicep -p @.local/salesauto.parameters.json
 targetScope = 'resourceGroup'
 
-import { tagMap, webhookSourceMap, adminKeyMap, firewallRule, authentication, isName, keyVaultReference } from 'modules/shared.bicep'
+import { tagMap, webhookSourceMap, adminKeyMap, firewallRule, authentication, isName, isAdminKey, keyVaultReference } from 'modules/shared.bicep'
 
 @description('Azure region of every resource. Flex Consumption and Azure Managed Redis must both be offered there.')
 param location string = resourceGroup().location
@@ -212,7 +212,7 @@ module checks 'modules/checks.bicep' = {
   params: {
     invalidWebhookSourceNames: length(filter(objectKeys(webhookSources), name => !isName(name)))
     invalidAdminKeyNames: length(filter(objectKeys(adminKeys), name => !isName(name)))
-    shortAdminKeys: length(filter(items(allAdminKeys), key => length(key.value) < 16))
+    shortAdminKeys: length(filter(items(allAdminKeys), key => !isAdminKey(key.value)))
     // A broken single rule is 1. Through int(), because Bicep refuses at compile time a value it
     // can see may exceed the maximum: ARM is the one to refuse it, naming the rule.
     metricsKeyNameTaken: int(!empty(metricsKey) && contains(adminKeys, 'metrics') ? '1' : '0')

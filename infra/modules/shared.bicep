@@ -127,6 +127,10 @@ func isName(name string) bool =>
   ))
 
 @export()
+@description('Whether an admin key is long enough for Core (AdminOptions.MinKeyLength): a shorter one stops every instance at start.')
+func isAdminKey(key string) bool => length(key) >= 16
+
+@export()
 @description('The Key Vault secret that holds webhook secret {index} of source {source} (isName: no mapping needed).')
 func webhookSecretName(source string, index int) string => 'webhook-${source}-${index}'
 
