@@ -44,13 +44,8 @@ public sealed class PostgresOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (KeyVaultReferences.IsUnresolved(ConnectionString))
-        {
-            yield return new ValidationResult(KeyVaultReferences.Describe("ConnectionStrings:Postgres"));
-            yield break;
-        }
-
-        if (Authentication != DependencyAuthentication.ManagedIdentity || string.IsNullOrWhiteSpace(ConnectionString))
+        // An unresolved Key Vault reference is reported once, by KeyVaultReferenceCheck.
+        if (Authentication != DependencyAuthentication.ManagedIdentity || string.IsNullOrWhiteSpace(ConnectionString) || KeyVaultReferences.IsUnresolved(ConnectionString))
         {
             yield break;
         }
