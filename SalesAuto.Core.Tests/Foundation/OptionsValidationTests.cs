@@ -23,6 +23,8 @@ public sealed class OptionsValidationTests
     [InlineData("Admin:Keys:ops", "short", "Admin:Keys:ops")]
     [InlineData("Webhooks:Sources:a-b:Kind", "Lemlist", "Webhooks:Sources:a-b")]
     [InlineData("Webhooks:Sources:a_b:Kind", "Lemlist", "Webhooks:Sources:a_b")]
+    [InlineData("Webhooks:Sources:hs:Kind", "Mailchimp", "Webhooks:Sources:hs:Kind")]
+    [InlineData("Postgres:MigrationLockTimeout", "00:00:00", "Postgres:MigrationLockTimeout")]
     [InlineData("DeadLetters:RetentionSchedule", "hourly", "DeadLetters:RetentionSchedule")]
     public async Task Start_Fails_NamingTheSetting_WhenSettingIsInvalid(string key, string value, string named)
     {
@@ -36,6 +38,11 @@ public sealed class OptionsValidationTests
         {
             // A source otherwise valid, so only its name is wrong.
             settings[key.Replace(":Kind", ":Secrets:0", StringComparison.Ordinal)] = "a-long-enough-token";
+        }
+
+        if (key == "Webhooks:Sources:hs:Kind")
+        {
+            settings["Webhooks:Sources:hs:Secrets:0"] = "a-long-enough-secret";
         }
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => RunningServer.StartAsync(settings));
