@@ -1,4 +1,5 @@
 using System.Globalization;
+using Azure.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,6 +10,7 @@ using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Http;
+using SalesAuto.Core.Identity;
 using SalesAuto.Core.Observability;
 using SalesAuto.Core.Postgres;
 using SalesAuto.Core.Redis;
@@ -34,6 +36,7 @@ public static class SalesAutoServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<RedisOptions>()
+            .BindConfiguration(RedisOptions.Section)
             .Configure(o => o.ConnectionString = configuration.GetConnectionString("Redis"))
             .ValidateDataAnnotations()
             .ValidateOnStart();
@@ -53,6 +56,12 @@ public static class SalesAutoServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
+        services.AddOptions<ManagedIdentityOptions>().BindConfiguration(ManagedIdentityOptions.Section);
+        // Any setting still holding "@Microsoft.KeyVault(...)" stops the host with its name.
+        services.AddOptions<KeyVaultReferenceCheck>()
+            .Configure(o => o.UnresolvedSettings = KeyVaultReferences.FindUnresolved(configuration))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddOptions<DeadLetterOptions>()
             .BindConfiguration(DeadLetterOptions.Section)
             .PostConfigure(o => o.RetentionSchedule = OneSchedule(configuration, $"{DeadLetterOptions.Section}:RetentionSchedule", DeadLetterOptions.ScheduleAppSetting, o.RetentionSchedule))
@@ -60,10 +69,29 @@ public static class SalesAutoServiceCollectionExtensions
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => PostgresDataSourceFactory.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value));
-        services.TryAddSingleton(sp => RedisConnectionFactory.Connect(
-            sp.GetRequiredService<IOptions<RedisOptions>>().Value,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("SalesAuto.Redis")));
+        // The identity's credential, created only when a dependency authenticates with it; a test
+        // registers its own TokenCredential first.
+        services.TryAddSingleton<TokenCredential>(sp => sp.GetRequiredService<IOptions<ManagedIdentityOptions>>().Value.CreateCredential());
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PostgresOptions>>().Value;
+            return PostgresDataSourceFactory.Create(
+                options,
+                options.Authentication == DependencyAuthentication.ManagedIdentity ? sp.GetRequiredService<TokenCredential>() : null);
+        });
+        services.TryAddSingleton(sp => new RedisTokenAuthenticator(
+            sp.GetRequiredService<TokenCredential>(),
+            sp.GetRequiredService<IOptions<RedisOptions>>().Value.User,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("SalesAuto.Redis"),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
+            return RedisConnectionFactory.Connect(
+                options,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("SalesAuto.Redis"),
+                options.Authentication == DependencyAuthentication.ManagedIdentity ? sp.GetRequiredService<RedisTokenAuthenticator>() : null);
+        });
         services.TryAddSingleton<PostgresMigrator>();
 
         services.TryAddSingleton<SalesAutoMetrics>();

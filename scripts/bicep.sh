@@ -3,8 +3,9 @@
 # project can reach), pinned, installed once into the NuGet cache. Idempotent.
 #
 #   scripts/bicep.sh install      download the CLI if it is not there yet; print its path
-#   scripts/bicep.sh lint         build and lint infra/main.bicep and every module; fail on any
-#                                 diagnostic, warnings and infos included (CI runs this)
+#   scripts/bicep.sh lint         build and lint infra/main.bicep, every module and the offline
+#                                 check templates (infra/tests/); fail on any diagnostic, warnings
+#                                 and infos included (CI runs this; scripts/check-infra.sh goes further)
 #   scripts/bicep.sh -- ARGS...   run the CLI with ARGS (e.g. -- build infra/main.bicep --stdout)
 set -euo pipefail
 
@@ -60,7 +61,7 @@ checked() {
 lint() {
   install
   cd "$repo"
-  local files=(infra/main.bicep infra/modules/*.bicep) failed=0
+  local files=(infra/main.bicep infra/modules/*.bicep infra/tests/*.bicep) failed=0
   # build compiles the whole tree (main and every module it references) as ARM would get it.
   checked build infra/main.bicep --stdout || failed=1
   for file in "${files[@]}"; do

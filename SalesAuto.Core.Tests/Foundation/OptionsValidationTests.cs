@@ -21,6 +21,8 @@ public sealed class OptionsValidationTests
     [InlineData("Webhooks:Sources:std:Kind", "StandardWebhooks", "Webhooks:Sources:std:Secrets:0")]
     [InlineData("Webhooks:Sources:hs:Secrets:0", "a-long-enough-secret", "Webhooks:Sources:hs:Kind")]
     [InlineData("Admin:Keys:ops", "short", "Admin:Keys:ops")]
+    [InlineData("Webhooks:Sources:a-b:Kind", "Lemlist", "Webhooks:Sources:a-b")]
+    [InlineData("Webhooks:Sources:a_b:Kind", "Lemlist", "Webhooks:Sources:a_b")]
     [InlineData("Webhooks:Sources:hs:Kind", "Mailchimp", "Webhooks:Sources:hs:Kind")]
     [InlineData("Postgres:MigrationLockTimeout", "00:00:00", "Postgres:MigrationLockTimeout")]
     [InlineData("DeadLetters:RetentionSchedule", "hourly", "DeadLetters:RetentionSchedule")]
@@ -31,6 +33,11 @@ public sealed class OptionsValidationTests
         if (key == "Webhooks:Sources:std:Kind")
         {
             settings["Webhooks:Sources:std:Secrets:0"] = "not-a-whsec-secret";
+        }
+        else if (key.StartsWith("Webhooks:Sources:a", StringComparison.Ordinal))
+        {
+            // A source otherwise valid, so only its name is wrong.
+            settings[key.Replace(":Kind", ":Secrets:0", StringComparison.Ordinal)] = "a-long-enough-token";
         }
 
         if (key == "Webhooks:Sources:hs:Kind")

@@ -1,5 +1,7 @@
 using System.Globalization;
+using Azure.Core;
 using Npgsql;
+using SalesAuto.Core.Identity;
 
 namespace SalesAuto.Core.Postgres;
 
@@ -10,10 +12,15 @@ public static class PostgresDataSourceFactory
     /// A data source whose every physical connection starts with the configured
     /// <c>statement_timeout</c> and <c>idle_in_transaction_session_timeout</c>: they go in the
     /// startup packet (<c>Options</c>), so they cost no round trip and no code path can forget them.
+    /// With <see cref="DependencyAuthentication.ManagedIdentity"/> the password of every new
+    /// physical connection is an Entra ID token from <paramref name="credential"/>
+    /// (<see cref="PostgresTokenScope"/>), refreshed in the background.
     /// </summary>
-    public static NpgsqlDataSource Create(PostgresOptions options)
+    public static NpgsqlDataSource Create(PostgresOptions options, TokenCredential? credential = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // Before Npgsql parses it: its error would not name the setting.
+        KeyVaultReferences.ThrowIfUnresolved("ConnectionStrings:Postgres", options.ConnectionString);
         var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
         var settings = builder.ConnectionStringBuilder;
         var timeouts = string.Create(
@@ -33,6 +40,32 @@ public static class PostgresDataSourceFactory
             settings.AutoPrepareMinUsages = 2;
         }
 
+        if (options.Authentication == DependencyAuthentication.ManagedIdentity)
+        {
+            if (credential is null)
+            {
+                throw new ArgumentNullException(nameof(credential), "Postgres:Authentication is ManagedIdentity but no TokenCredential was given.");
+            }
+
+            // Tokens live an hour or more and Azure.Identity caches them, renewing ahead of expiry:
+            // asking every few minutes keeps a fresh one at hand for new connections at no cost.
+            // Existing connections stay open past their token's expiry (Postgres checks it at
+            // sign-in only).
+            builder.UsePeriodicPasswordProvider(
+                async (_, cancellationToken) => (await credential.GetTokenAsync(new TokenRequestContext([PostgresTokenScope]), cancellationToken).ConfigureAwait(false)).Token,
+                TokenRefreshInterval,
+                TokenRetryInterval);
+        }
+
         return builder.Build();
     }
+
+    /// <summary>The Entra ID scope of Azure Database for PostgreSQL tokens.</summary>
+    public const string PostgresTokenScope = "https://ossrdbms-aad.database.windows.net/.default";
+
+    /// <summary>How often a token is fetched while the last fetch succeeded.</summary>
+    public static readonly TimeSpan TokenRefreshInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>How soon a failed fetch is retried.</summary>
+    public static readonly TimeSpan TokenRetryInterval = TimeSpan.FromSeconds(10);
 }

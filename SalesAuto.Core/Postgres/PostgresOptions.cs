@@ -1,9 +1,11 @@
 using System.ComponentModel.DataAnnotations;
+using Npgsql;
+using SalesAuto.Core.Identity;
 
 namespace SalesAuto.Core.Postgres;
 
 /// <summary>Settings of the <c>Postgres</c> section plus <c>ConnectionStrings:Postgres</c>.</summary>
-public sealed class PostgresOptions
+public sealed class PostgresOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Postgres";
@@ -39,4 +41,42 @@ public sealed class PostgresOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Postgres:MigrationLockTimeout must be between 100 ms and 10 minutes.")]
     public TimeSpan MigrationLockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// <c>Postgres:Authentication</c>: <c>Password</c> (default: the connection string's password) or
+    /// <c>ManagedIdentity</c> (an Entra ID token of the app's identity is the password, fetched before
+    /// each new physical connection needs it; the connection string names the Entra role in
+    /// <c>Username</c> and holds no password).
+    /// </summary>
+    public DependencyAuthentication Authentication { get; set; } = DependencyAuthentication.Password;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // An unresolved Key Vault reference is reported once, by KeyVaultReferenceCheck.
+        if (Authentication != DependencyAuthentication.ManagedIdentity || string.IsNullOrWhiteSpace(ConnectionString) || KeyVaultReferences.IsUnresolved(ConnectionString))
+        {
+            yield break;
+        }
+
+        NpgsqlConnectionStringBuilder settings;
+        try
+        {
+            settings = new NpgsqlConnectionStringBuilder(ConnectionString);
+        }
+        catch (ArgumentException)
+        {
+            yield break; // the data source reports a malformed string with Npgsql's own message
+        }
+
+        if (string.IsNullOrWhiteSpace(settings.Username))
+        {
+            yield return new ValidationResult("ConnectionStrings:Postgres must name the Entra ID role in Username when Postgres:Authentication is ManagedIdentity.");
+        }
+
+        if (!string.IsNullOrEmpty(settings.Password) || !string.IsNullOrEmpty(settings.Passfile))
+        {
+            yield return new ValidationResult("ConnectionStrings:Postgres must hold no Password or Passfile when Postgres:Authentication is ManagedIdentity: the identity's token is the password.");
+        }
+    }
 }

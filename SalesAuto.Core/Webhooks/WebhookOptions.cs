@@ -55,7 +55,7 @@ public sealed partial class WebhookOptions : IValidatableObject
             var path = $"Webhooks:Sources:{name}";
             if (!SourceName().IsMatch(name))
             {
-                yield return new ValidationResult($"{path}: a source name must be 1 to 64 lower-case letters, digits, '-' or '_'.");
+                yield return new ValidationResult($"{path}: a source name must be 1 to 64 lower-case letters and digits (no '-' or '_': on Azure the name is part of an app-setting name and of a Key Vault secret name, docs/deploy.md).");
             }
 
             if (source.Kind == WebhookSourceKind.None)
@@ -83,7 +83,11 @@ public sealed partial class WebhookOptions : IValidatableObject
         }
     }
 
-    [GeneratedRegex("^[a-z0-9_-]{1,64}$")]
+    // Letters and digits only: the name goes verbatim into the app setting Webhooks__Sources__{name}__Kind
+    // (Linux app-setting names allow no '-') and into the Key Vault secret webhook-{name}-{i} (Key Vault
+    // names allow no '_'), so any other character would need a mapping that two names could share.
+    // infra/modules/shared.bicep enforces the same rule before a deployment starts.
+    [GeneratedRegex("^[a-z0-9]{1,64}$")]
     private static partial Regex SourceName();
 }
 

@@ -1,11 +1,12 @@
 // The Flex Consumption plan (FC1) and the function app: .NET isolated 10.0, the package deployed
 // to a blob container read with the user-assigned identity, identity-based AzureWebJobsStorage,
-// Entra-authenticated Application Insights, and every SalesAuto secret as a Key Vault reference.
+// Entra-authenticated Application Insights, every SalesAuto secret as a Key Vault reference
+// (shared.bicep appSettings), and optionally VNet integration.
 //
-// Flex Consumption sets the runtime in functionAppConfig.runtime and refuses the app settings it
-// replaces (FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE, ...),
-// so none of them appears below.
-import { tagMap, webhookSourceLayout, webhookSecretName, keyVaultReference } from 'shared.bicep'
+// Concurrency: on Flex Consumption the host.json HTTP limits (extensions.http.maxConcurrentRequests,
+// maxOutstandingRequests) are not applied; the per-instance concurrency is
+// functionAppConfig.scaleAndConcurrency.triggers.http.perInstanceConcurrency, set here.
+import { tagMap, webhookSourceLayout, authentication, appSettings } from 'shared.bicep'
 
 @description('Function app name (also the default host name\'s first label).')
 param name string
@@ -37,17 +38,26 @@ param appInsightsConnectionString string
 @description('Key Vault URI, ending in "/".')
 param keyVaultUri string
 
-@description('Key Vault secret holding ConnectionStrings:Postgres.')
-param postgresSecretName string
+@description('ConnectionStrings:Postgres as the app setting holds it (a Key Vault reference, or the plain string with no secret).')
+param postgresConnectionString string
 
-@description('Key Vault secret holding ConnectionStrings:Redis.')
-param redisSecretName string
+@description('Postgres:Authentication.')
+param postgresAuthentication authentication
+
+@description('ConnectionStrings:Redis as the app setting holds it.')
+param redisConnectionString string
+
+@description('Redis:Authentication.')
+param redisAuthentication authentication
 
 @description('Webhook sources: names, kinds and how many secrets each has in Key Vault.')
 param webhookSources webhookSourceLayout[]
 
-@description('Whether the Key Vault secret metrics-key exists: GET /api/metrics then requires it (Metrics:RequireKey).')
-param metricsKeyEnabled bool
+@description('Admin key names; each key is the Key Vault secret admin-key-{name}.')
+param adminKeyNames string[]
+
+@description('Metrics:RequireKey: GET /api/metrics needs an admin key.')
+param metricsRequireKey bool
 
 @description('RetryQueue:Schedule, 6-field NCRONTAB; also SALESAUTO_RETRY_SCHEDULE, which the timer trigger reads.')
 param retryQueueSchedule string
@@ -55,7 +65,9 @@ param retryQueueSchedule string
 @description('DeadLetters:RetentionSchedule, 6-field NCRONTAB; also SALESAUTO_RETENTION_SCHEDULE, which the timer trigger reads.')
 param deadLetterRetentionSchedule string
 
-@description('Most instances the app may scale out to, all functions together.')
+@description('Most instances the app may scale out to, per function group (all HTTP functions are one group).')
+@minValue(40)
+@maxValue(1000)
 param maximumInstanceCount int
 
 @description('Memory of each instance in MB; CPU is allotted in proportion.')
@@ -67,25 +79,8 @@ param httpPerInstanceConcurrency int
 @description('Apply the Postgres migrations when an instance starts (Postgres:MigrateOnStart).')
 param migrateOnStart bool
 
-// Webhooks:Sources:{name}:Kind and :Secrets:{i}, the secrets as Key Vault references.
-var webhookKindSettings = toObject(webhookSources, source => 'Webhooks__Sources__${source.name}__Kind', source => source.kind)
-var webhookSecretSettings = toObject(
-  flatten(map(webhookSources, source => map(range(0, source.secretCount), index => {
-    key: 'Webhooks__Sources__${source.name}__Secrets__${index}'
-    value: keyVaultReference(keyVaultUri, webhookSecretName(source.name, index))
-  }))),
-  setting => setting.key,
-  setting => setting.value
-)
-
-var metricsSettings = metricsKeyEnabled
-  ? {
-      Metrics__RequireKey: 'true'
-      Admin__Keys__metrics: keyVaultReference(keyVaultUri, 'metrics-key')
-    }
-  : {
-      Metrics__RequireKey: 'false'
-    }
+@description('Subnet of the VNet integration (delegated to Microsoft.App/environments); empty: none.')
+param virtualNetworkSubnetId string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -116,6 +111,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
     }
@@ -146,34 +142,25 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     }
   }
 
-  resource appSettings 'config' = {
+  resource settings 'config' = {
     name: 'appsettings'
-    properties: union(
-      {
-        // Identity-based host storage: no connection string, the identity's Entra token.
-        AzureWebJobsStorage__accountName: storageAccountName
-        AzureWebJobsStorage__credential: 'managedidentity'
-        AzureWebJobsStorage__clientId: identityClientId
-        APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
-        APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-        // App settings are environment variables: "__" is the ":" of .NET configuration on Linux.
-        ConnectionStrings__Postgres: keyVaultReference(keyVaultUri, postgresSecretName)
-        ConnectionStrings__Redis: keyVaultReference(keyVaultUri, redisSecretName)
-        Postgres__MigrateOnStart: migrateOnStart ? 'true' : 'false'
-        RetryQueue__Schedule: retryQueueSchedule
-        DeadLetters__RetentionSchedule: deadLetterRetentionSchedule
-        // The same schedules under flat names for the timer triggers (%SALESAUTO_RETRY_SCHEDULE%):
-        // the platform wakes a scaled-in app for its timers by looking the setting up by name, and
-        // no Linux app setting can be called RetryQueue:Schedule (TimerFunctions.cs, docs/deploy.md).
-        SALESAUTO_RETRY_SCHEDULE: retryQueueSchedule
-        SALESAUTO_RETENTION_SCHEDULE: deadLetterRetentionSchedule
-        // HubSpot signs the URL it called; behind the front end the worker sees another one.
-        Webhooks__PublicBaseUrl: 'https://${app.properties.defaultHostName}'
-      },
-      metricsSettings,
-      webhookKindSettings,
-      webhookSecretSettings
-    )
+    properties: appSettings({
+      storageAccountName: storageAccountName
+      identityClientId: identityClientId
+      appInsightsConnectionString: appInsightsConnectionString
+      keyVaultUri: keyVaultUri
+      publicBaseUrl: 'https://${app.properties.defaultHostName}'
+      postgresConnectionString: postgresConnectionString
+      postgresAuthentication: postgresAuthentication
+      redisConnectionString: redisConnectionString
+      redisAuthentication: redisAuthentication
+      migrateOnStart: migrateOnStart
+      retryQueueSchedule: retryQueueSchedule
+      deadLetterRetentionSchedule: deadLetterRetentionSchedule
+      metricsRequireKey: metricsRequireKey
+      webhookSources: webhookSources
+      adminKeyNames: adminKeyNames
+    })
   }
 }
 

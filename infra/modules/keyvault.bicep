@@ -1,8 +1,9 @@
-// Key Vault (RBAC authorization) holding every secret the app reads: the webhook secrets written
-// here, the Postgres and Redis connection strings written by postgres.bicep and redis.bicep. App
-// settings reference them (@Microsoft.KeyVault(...)) and the app resolves them with its
-// user-assigned identity, which holds Key Vault Secrets User (roles.bicep).
-import { tagMap, webhookSourceMap, webhookSecretName } from 'shared.bicep'
+// Key Vault (RBAC authorization) holding every secret the app reads: the webhook secrets and admin
+// keys written here, the Postgres and Redis connection strings (password authentication) written by
+// postgres.bicep and redis.bicep. App settings reference them (@Microsoft.KeyVault(...)) and the
+// platform resolves them with the app's user-assigned identity, which holds Key Vault Secrets User
+// (roles.bicep).
+import { tagMap, webhookSourceMap, adminKeyMap, webhookSecretName, adminKeySecretName } from 'shared.bicep'
 
 @description('Key Vault name (3-24 letters, digits and "-").')
 @minLength(3)
@@ -21,9 +22,8 @@ param enablePurgeProtection bool
 @description('Webhook sources and their secrets; each secret becomes one Key Vault secret.')
 param webhookSources webhookSourceMap
 
-@description('Key that protects GET /api/metrics (Metrics:RequireKey); empty: the endpoint is public.')
-@secure()
-param metricsKey string
+@description('Admin keys by name; each becomes the secret admin-key-{name}.')
+param adminKeys adminKeyMap
 
 // One entry per secret of every source: source name, index, value.
 var webhookSecrets = flatten(map(items(webhookSources), source => map(range(0, length(source.value.secrets)), index => {
@@ -61,14 +61,16 @@ resource webhookSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [
   }
 ]
 
-resource metricsKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(metricsKey)) {
-  parent: vault
-  name: 'metrics-key'
-  properties: {
-    value: metricsKey
-    contentType: 'text/plain'
+resource adminKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [
+  for key in items(adminKeys): {
+    parent: vault
+    name: adminKeySecretName(key.key)
+    properties: {
+      value: key.value
+      contentType: 'text/plain'
+    }
   }
-}
+]
 
 @description('Key Vault name.')
 output name string = vault.name

@@ -24,12 +24,10 @@ param operatorPrincipalId string
 
 // Built-in role definition IDs (the same in every tenant).
 var roles = {
-  // Storage Blob Data Owner: the host's blobs (keys, timer locks and schedule monitor) and reading the deployment package.
+  // Storage Blob Data Owner: the host's blobs (timer singleton leases, the schedule monitor, host
+  // keys) and reading the deployment package. The app has no queue or blob trigger and no output
+  // binding, so neither Storage Queue Data Contributor nor Storage Table Data Contributor is granted.
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  // Storage Queue Data Contributor: the host's queues (identity-based AzureWebJobsStorage asks for it).
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  // Storage Table Data Contributor: the host's tables (identity-based AzureWebJobsStorage asks for it).
-  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   // Key Vault Secrets User: read secret values, which is what resolving a Key Vault reference does.
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   // Key Vault Secrets Officer: create and update secrets (the operator, for rotation).
@@ -37,12 +35,6 @@ var roles = {
   // Monitoring Metrics Publisher: send telemetry to Application Insights with an Entra token.
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
-
-var storageRoles = [
-  roles.storageBlobDataOwner
-  roles.storageQueueDataContributor
-  roles.storageTableDataContributor
-]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -56,17 +48,15 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
-resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in storageRoles: {
-    name: guid(storage.id, identityId, role)
-    scope: storage
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
-      principalId: principalId
-      principalType: 'ServicePrincipal'
-    }
+resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identityId, roles.storageBlobDataOwner)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
   }
-]
+}
 
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, identityId, roles.keyVaultSecretsUser)

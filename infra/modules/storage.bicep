@@ -1,4 +1,4 @@
-// The function app's storage: the host's own state (function keys, timer singleton locks and
+// The function app's storage: the host's own state (host keys, timer singleton locks and
 // schedule monitor, all in blobs) through identity-based AzureWebJobsStorage, and the container
 // Flex Consumption deploys the app package from. Shared keys are off: every caller uses Entra ID.
 import { tagMap } from 'shared.bicep'
