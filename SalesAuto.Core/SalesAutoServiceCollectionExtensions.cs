@@ -4,12 +4,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SalesAuto.Core.Audit;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
 using SalesAuto.Core.Postgres;
+using SalesAuto.Core.Privacy;
 using SalesAuto.Core.Redis;
 using SalesAuto.Core.RetryQueue;
 using SalesAuto.Core.Webhooks;
@@ -56,6 +58,14 @@ public static class SalesAutoServiceCollectionExtensions
             .PostConfigure(o => o.RetentionSchedule = OneSchedule(configuration, $"{DeadLetterOptions.Section}:RetentionSchedule", DeadLetterOptions.ScheduleAppSetting, o.RetentionSchedule))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<PrivacyOptions>()
+            .BindConfiguration(PrivacyOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<AuditOptions>()
+            .BindConfiguration(AuditOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => PostgresDataSourceFactory.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value));
@@ -89,6 +99,16 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterEndpoints>();
         services.TryAddSingleton<DeadLetterRetention>();
         services.TryAddSingleton<OpenApiEndpoint>();
+
+        services.TryAddSingleton<PostgresAuditLog>();
+        services.TryAddSingleton<AuditEndpoints>();
+        services.TryAddSingleton<PrivacyHasher>();
+        services.TryAddSingleton<IParkedOrphans, RedisParkedOrphans>();
+        services.TryAddSingleton<PostgresPrivacyStore>();
+        services.TryAddSingleton<SuppressionHits>();
+        services.TryAddSingleton<PrivacyEraser>();
+        services.TryAddSingleton<PrivacyExporter>();
+        services.TryAddSingleton<PrivacyEndpoints>();
         return services;
     }
 
