@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ namespace SalesAuto.Core.Privacy;
 /// Writes one JSON document of everything held about a person (docs/privacy.md, "Export"):
 /// enrollments with their campaigns, events with their payloads, dead letters with payloads and
 /// history, orphans parked in Redis, and the audit entries about them. The document is streamed:
-/// a <see cref="Utf8JsonWriter"/> on the response body, flushed every few kilobytes, fed by data
+/// a <see cref="Utf8JsonWriter"/> on the response's <see cref="PipeWriter"/>, flushed every few kilobytes, fed by data
 /// readers that read events <see cref="BatchSize"/> rows at a time (keyset per enrollment), so a
 /// person with 100,000 events costs a batch of memory, not the whole document.
 /// </summary>
@@ -73,14 +74,17 @@ public sealed partial class PrivacyExporter(
     }
 
     /// <summary>Writes the document for <paramref name="person"/> to <paramref name="body"/>, then audits it.</summary>
-    internal async Task WriteAsync(Stream body, PersonIdentifier given, PersonIdentifiers person, string actor, CancellationToken cancellationToken)
+    internal async Task WriteAsync(PipeWriter body, PersonIdentifier given, PersonIdentifiers person, string actor, CancellationToken cancellationToken)
     {
         var counts = new ExportCounts();
         var outcome = "incomplete";
         try
         {
-            await using (var writer = new Utf8JsonWriter(body, new JsonWriterOptions { SkipValidation = false }))
+            // On the pipe, not the stream: the writer never blocks on the network (a serializer's
+            // Flush would write synchronously to a stream); FlushAsync sends what is buffered.
+            await using (var writer = new Utf8JsonWriter(body))
             {
+                var sink = new Sink(writer, body);
                 writer.WriteStartObject();
                 writer.WriteStartObject("subject");
                 writer.WriteString(given.Kind == IdentifierKind.Email ? "email" : "crmContactId", given.Value);
@@ -91,16 +95,16 @@ public sealed partial class PrivacyExporter(
                 WriteStrings(writer, "crmContactIds", person.CrmContactIds);
                 writer.WriteEndObject();
 
-                var enrollmentIds = await WriteEnrollmentsAsync(writer, person, counts, cancellationToken).ConfigureAwait(false);
-                await WriteEventsAsync(writer, enrollmentIds, counts, cancellationToken).ConfigureAwait(false);
-                await WriteDeadLettersAsync(writer, person, counts, cancellationToken).ConfigureAwait(false);
-                await WriteOrphansAsync(writer, person, counts, cancellationToken).ConfigureAwait(false);
-                await WriteAuditAsync(writer, person, counts, cancellationToken).ConfigureAwait(false);
+                var enrollmentIds = await WriteEnrollmentsAsync(sink, person, counts, cancellationToken).ConfigureAwait(false);
+                await WriteEventsAsync(sink, enrollmentIds, counts, cancellationToken).ConfigureAwait(false);
+                await WriteDeadLettersAsync(sink, person, counts, cancellationToken).ConfigureAwait(false);
+                await WriteOrphansAsync(sink, person, counts, cancellationToken).ConfigureAwait(false);
+                await WriteAuditAsync(sink, person, counts, cancellationToken).ConfigureAwait(false);
 
                 writer.WritePropertyName("counts");
                 JsonSerializer.Serialize(writer, counts, JsonDefaults.Options);
                 writer.WriteEndObject();
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
 
             outcome = counts.Total > 0 ? "exported" : "nothing_found";
@@ -121,8 +125,9 @@ public sealed partial class PrivacyExporter(
         Log.Exported(logger, actor, counts.Enrollments, counts.Events, counts.DeadLetters, counts.Orphans);
     }
 
-    private async Task<List<long>> WriteEnrollmentsAsync(Utf8JsonWriter writer, PersonIdentifiers person, ExportCounts counts, CancellationToken cancellationToken)
+    private async Task<List<long>> WriteEnrollmentsAsync(Sink sink, PersonIdentifiers person, ExportCounts counts, CancellationToken cancellationToken)
     {
+        var writer = sink.Writer;
         var ids = new List<long>();
         writer.WriteStartArray("enrollments");
         await using (var command = dataSource.CreateCommand(EnrollmentsSql))
@@ -149,8 +154,9 @@ public sealed partial class PrivacyExporter(
         return ids;
     }
 
-    private async Task WriteEventsAsync(Utf8JsonWriter writer, List<long> enrollmentIds, ExportCounts counts, CancellationToken cancellationToken)
+    private async Task WriteEventsAsync(Sink sink, List<long> enrollmentIds, ExportCounts counts, CancellationToken cancellationToken)
     {
+        var writer = sink.Writer;
         writer.WriteStartArray("events");
         foreach (var enrollmentId in enrollmentIds)
         {
@@ -181,7 +187,7 @@ public sealed partial class PrivacyExporter(
                         writer.WriteEndObject();
                         read++;
                         counts.Events++;
-                        await FlushIfNeededAsync(writer, cancellationToken).ConfigureAwait(false);
+                        await sink.FlushIfNeededAsync(cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -195,8 +201,9 @@ public sealed partial class PrivacyExporter(
         writer.WriteEndArray();
     }
 
-    private async Task WriteDeadLettersAsync(Utf8JsonWriter writer, PersonIdentifiers person, ExportCounts counts, CancellationToken cancellationToken)
+    private async Task WriteDeadLettersAsync(Sink sink, PersonIdentifiers person, ExportCounts counts, CancellationToken cancellationToken)
     {
+        var writer = sink.Writer;
         writer.WriteStartArray("deadLetters");
         await using (var command = dataSource.CreateCommand(DeadLettersSql))
         {
@@ -227,15 +234,16 @@ public sealed partial class PrivacyExporter(
                 writer.WriteRawValue(reader.GetString(17), skipInputValidation: true);
                 writer.WriteEndObject();
                 counts.DeadLetters++;
-                await FlushIfNeededAsync(writer, cancellationToken).ConfigureAwait(false);
+                await sink.FlushIfNeededAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
         writer.WriteEndArray();
     }
 
-    private async Task WriteOrphansAsync(Utf8JsonWriter writer, PersonIdentifiers person, ExportCounts counts, CancellationToken cancellationToken)
+    private async Task WriteOrphansAsync(Sink sink, PersonIdentifiers person, ExportCounts counts, CancellationToken cancellationToken)
     {
+        var writer = sink.Writer;
         writer.WriteStartArray("orphans");
         await foreach (var item in orphans.FindAsync(person, cancellationToken).ConfigureAwait(false))
         {
@@ -255,14 +263,15 @@ public sealed partial class PrivacyExporter(
             writer.WriteRawValue(e.Payload);
             writer.WriteEndObject();
             counts.Orphans++;
-            await FlushIfNeededAsync(writer, cancellationToken).ConfigureAwait(false);
+            await sink.FlushIfNeededAsync(cancellationToken).ConfigureAwait(false);
         }
 
         writer.WriteEndArray();
     }
 
-    private async Task WriteAuditAsync(Utf8JsonWriter writer, PersonIdentifiers person, ExportCounts counts, CancellationToken cancellationToken)
+    private async Task WriteAuditAsync(Sink sink, PersonIdentifiers person, ExportCounts counts, CancellationToken cancellationToken)
     {
+        var writer = sink.Writer;
         writer.WriteStartArray("audit");
         await using (var command = dataSource.CreateCommand(AuditSql))
         {
@@ -275,18 +284,33 @@ public sealed partial class PrivacyExporter(
             {
                 JsonSerializer.Serialize(writer, PostgresAuditLog.Read(reader), JsonDefaults.Options);
                 counts.Audit++;
-                await FlushIfNeededAsync(writer, cancellationToken).ConfigureAwait(false);
+                await sink.FlushIfNeededAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
         writer.WriteEndArray();
     }
 
-    private static async ValueTask FlushIfNeededAsync(Utf8JsonWriter writer, CancellationToken cancellationToken)
+    // The writer and the pipe it writes to, sent on whenever FlushThreshold bytes wait.
+    private sealed class Sink(Utf8JsonWriter writer, PipeWriter pipe)
     {
-        if (writer.BytesPending >= FlushThreshold)
+        private long _flushed;
+
+        public Utf8JsonWriter Writer => writer;
+
+        public async ValueTask FlushIfNeededAsync(CancellationToken cancellationToken)
         {
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (writer.BytesPending + writer.BytesCommitted - _flushed >= FlushThreshold)
+            {
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public async ValueTask FlushAsync(CancellationToken cancellationToken)
+        {
+            writer.Flush();
+            _flushed = writer.BytesCommitted;
+            await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -351,7 +375,7 @@ public sealed partial class PrivacyExporter(
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/json; charset=utf-8";
             response.Headers.CacheControl = "no-store";
-            return exporter.WriteAsync(response.Body, given, person, actor, httpContext.RequestAborted);
+            return exporter.WriteAsync(response.BodyWriter, given, person, actor, httpContext.RequestAborted);
         }
     }
 
