@@ -53,6 +53,11 @@ param migrateOnStart bool = true
 @secure()
 param metricsKey string = ''
 
+@description('Key of the suppression list\'s keyed hashes (Privacy:HashKeys:0), at least 32 random characters; stored in Key Vault as privacy-hash-key-0. Keep it: suppressions written under it are found only while it is listed (docs/privacy.md).')
+@secure()
+@minLength(32)
+param privacyHashKey string
+
 @description('PostgreSQL major version.')
 @allowed([
   '15'
@@ -181,6 +186,7 @@ module keyVault 'modules/keyvault.bicep' = {
     enablePurgeProtection: keyVaultPurgeProtection
     webhookSources: webhookSources
     metricsKey: metricsKey
+    privacyHashKey: privacyHashKey
   }
 }
 

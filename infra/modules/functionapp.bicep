@@ -169,6 +169,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         SALESAUTO_RETENTION_SCHEDULE: deadLetterRetentionSchedule
         // HubSpot signs the URL it called; behind the front end the worker sees another one.
         Webhooks__PublicBaseUrl: 'https://${app.properties.defaultHostName}'
+        // The suppression list's HMAC key (docs/privacy.md); during a rotation add
+        // Privacy__HashKeys__1 for the previous key's secret.
+        Privacy__HashKeys__0: keyVaultReference(keyVaultUri, 'privacy-hash-key-0')
       },
       metricsSettings,
       webhookKindSettings,

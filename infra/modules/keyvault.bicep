@@ -25,6 +25,11 @@ param webhookSources webhookSourceMap
 @secure()
 param metricsKey string
 
+@description('Key of the suppression list\'s keyed hashes (Privacy:HashKeys:0), at least 32 characters.')
+@secure()
+@minLength(32)
+param privacyHashKey string
+
 // One entry per secret of every source: source name, index, value.
 var webhookSecrets = flatten(map(items(webhookSources), source => map(range(0, length(source.value.secrets)), index => {
   name: webhookSecretName(source.key, index)
@@ -66,6 +71,15 @@ resource metricsKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!
   name: 'metrics-key'
   properties: {
     value: metricsKey
+    contentType: 'text/plain'
+  }
+}
+
+resource privacyHashKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'privacy-hash-key-0'
+  properties: {
+    value: privacyHashKey
     contentType: 'text/plain'
   }
 }
