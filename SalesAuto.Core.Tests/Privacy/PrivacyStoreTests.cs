@@ -70,6 +70,44 @@ public sealed class PrivacyStoreTests(PostgresSchema schema) : IClassFixture<Pos
         Assert.NotEqual(TestHasher.Instance.Current(PersonIdentifier.Email("901")), TestHasher.Instance.Current(PersonIdentifier.CrmContact("901")));
     }
 
+    // An erase that writes its suppression while a batch is being stored: the batch either commits
+    // first (and the erase waits for it, so its Postgres step sees the rows) or reads the suppression.
+    [Fact]
+    public async Task Suppress_WaitsForEventBatchesInFlight_AndBatchesAfterItSeeTheSuppression()
+    {
+        var store = new PostgresPrivacyStore(schema.DataSource, TestHasher.Instance, new PostgresAuditLog(schema.DataSource));
+        var email = $"p{Guid.NewGuid():N}@example.com";
+        await using (var inFlight = await schema.DataSource.OpenConnectionAsync(TestContext.Token))
+        {
+            await using var batch = await inFlight.BeginTransactionAsync(TestContext.Token);
+            await inFlight.ExecuteAsync(SuppressionLock.SharedSql, transaction: batch);
+
+            var suppress = store.SuppressAsync(new PersonIdentifiers([email], []), TestContext.Token);
+            await Task.Delay(500, TestContext.Token);
+
+            Assert.False(suppress.IsCompleted, "the suppression must wait for the batch in flight");
+            await batch.CommitAsync(TestContext.Token);
+            Assert.Equal(1, await suppress.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Token));
+        }
+
+        var other = $"p{Guid.NewGuid():N}@example.com";
+        var late = new CanonicalEvent("lemlist", $"act_{Guid.NewGuid():N}", "email.opened", DateTimeOffset.UtcNow, "cam_x", other, null, "{}");
+        var processor = new PostgresEventProcessor(schema.DataSource, TestHasher.Instance);
+        await using var erase = await schema.DataSource.OpenConnectionAsync(TestContext.Token);
+        await using (var suppressing = await erase.BeginTransactionAsync(TestContext.Token))
+        {
+            await erase.ExecuteAsync(SuppressionLock.ExclusiveSql, transaction: suppressing);
+            await erase.ExecuteAsync("insert into suppressions (hash) values (@hash)", new { hash = TestHasher.Instance.Current(PersonIdentifier.Email(other)) }, suppressing);
+
+            var apply = processor.ApplyAsync([late], TestContext.Token);
+            await Task.Delay(500, TestContext.Token);
+
+            Assert.False(apply.IsCompleted, "a batch must wait while suppressions are being written");
+            await suppressing.CommitAsync(TestContext.Token);
+            Assert.Equal([EventOutcome.Suppressed], await apply.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Token));
+        }
+    }
+
     [Theory]
     [InlineData(null, "Privacy:HashKeys")]
     [InlineData("too-short", "Privacy:HashKeys:0")]

@@ -114,7 +114,10 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, PrivacyH
 
         await PostgresRetry.ExecuteAsync(async token =>
         {
-            await using var command = dataSource.CreateCommand(ApplySql);
+            // The shared suppression lock first, as its own statement: an erase that is writing
+            // suppressions waits for this batch to commit, and this statement's snapshot, taken
+            // after the lock is granted, sees every suppression committed before (docs/privacy.md).
+            await using var command = dataSource.CreateCommand(SuppressionLock.SharedSql + ";\n" + ApplySql);
             var parameters = command.Parameters;
             parameters.Add(new NpgsqlParameter<int[]>("ords", unique.ToArray()));
             parameters.Add(Text("sources", unique, e => e.Source));
@@ -129,6 +132,7 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, PrivacyH
             parameters.Add(new NpgsqlParameter("hashes", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = hashes.ToArray() });
 
             await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            await reader.NextResultAsync(token).ConfigureAwait(false);
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
                 outcomes[reader.GetInt32(0)] = (EventOutcome)reader.GetInt32(1);

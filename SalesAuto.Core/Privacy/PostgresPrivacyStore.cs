@@ -107,9 +107,19 @@ public sealed class PostgresPrivacyStore(NpgsqlDataSource dataSource, PrivacyHas
         var hashes = person.All.Select(hasher.Current).ToArray();
         return PostgresRetry.ExecuteAsync(async token =>
         {
-            await using var command = dataSource.CreateCommand("insert into suppressions (hash) select unnest(@hashes) order by 1 on conflict (hash) do nothing");
+            // Under the exclusive suppression lock: waits for event batches being stored right now
+            // to commit (so the Postgres step of this erase sees their rows), and every batch after
+            // this commit sees the suppression.
+            await using var connection = await dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(
+                SuppressionLock.ExclusiveSql + ";\ninsert into suppressions (hash) select unnest(@hashes) order by 1 on conflict (hash) do nothing",
+                connection,
+                transaction);
             command.Parameters.Add(new NpgsqlParameter("hashes", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = hashes });
-            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            var added = await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            await transaction.CommitAsync(token).ConfigureAwait(false);
+            return added;
         }, cancellationToken);
     }
 
