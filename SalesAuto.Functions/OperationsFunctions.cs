@@ -4,7 +4,7 @@ using SalesAuto.Core.Http;
 
 namespace SalesAuto.Functions;
 
-/// <summary>Health, metrics (Core asks for a key when <c>Metrics:RequireKey</c> is set) and the OpenAPI document.</summary>
+/// <summary>Health, metrics (Core asks for a key when <c>Metrics:RequireKey</c> is set), the queue's status (Core checks the key) and the OpenAPI document.</summary>
 public sealed class OperationsFunctions(RouteDispatcher routes)
 {
     [Function(nameof(GetHealth))]
@@ -24,4 +24,10 @@ public sealed class OperationsFunctions(RouteDispatcher routes)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.OpenApi)] HttpRequest request,
         CancellationToken cancellationToken) =>
         routes.InvokeAsync(nameof(GetOpenApi), request, cancellationToken);
+
+    [Function(nameof(GetQueueStatus))]
+    public Task<IResult> GetQueueStatus(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.QueueStatus)] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        routes.InvokeAsync(nameof(GetQueueStatus), request, cancellationToken);
 }

@@ -15,9 +15,7 @@ internal static class ServerSetup
 
     public static WebApplication UseSalesAutoServer(this WebApplication app)
     {
-        app.UseMiddleware<CorrelationMiddleware>();
-        app.UseMiddleware<HttpMetricsMiddleware>();
-        app.UseMiddleware<ProblemExceptionMiddleware>();
+        app.UseMiddleware<SalesAutoHttpMiddleware>();
         app.UseMiddleware<AdminCorsMiddleware>();
         app.UseRouting();
         app.MapSalesAutoRoutes();

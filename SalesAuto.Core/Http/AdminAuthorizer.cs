@@ -86,8 +86,12 @@ public sealed class AdminAuthorizer(AdminKeyValidator keys, IOptionsMonitor<Admi
         return null;
     }
 
+    // Host and port, not the scheme: behind the Functions host or a TLS-terminating proxy the worker
+    // sees http while the browser's origin (the console's own page) is https on the same host.
     private static bool IsSameOrigin(HttpRequest request, string origin) =>
-        string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+        && string.Equals(uri.Host, request.Host.Host, StringComparison.OrdinalIgnoreCase)
+        && (request.Host.Port is not { } port || port == uri.Port || uri.IsDefaultPort);
 
     // A fixed window per caller: the key presented (hashed, never stored), else the client address.
     // Counted before the key is checked, so guessing keys is limited too.

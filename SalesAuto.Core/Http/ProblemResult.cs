@@ -131,7 +131,7 @@ public static class Problems
     /// </summary>
     public static ProblemResult? ForDependencyFailure(Exception exception) => exception switch
     {
-        Npgsql.NpgsqlException or TimeoutException => Unavailable("Postgres is unavailable. Retry later."),
+        _ when Postgres.PostgresFailures.IsOutage(exception) => Unavailable("Postgres is unavailable. Retry later."),
         RetryQueue.RetryQueueUnavailableException or StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => Unavailable("Redis is unavailable. Retry later."),
         _ => null,
     };

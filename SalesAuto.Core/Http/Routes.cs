@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using SalesAuto.Core.Audit;
+using SalesAuto.Core.Console;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Observability;
@@ -66,6 +67,18 @@ public static class Routes
     /// <summary><c>GET</c>: Prometheus exposition.</summary>
     public const string Metrics = "metrics";
 
+    /// <summary><c>GET</c>: the retry queue's depth, last completed cycle and last hour (the console's overview).</summary>
+    public const string QueueStatus = "queue";
+
+    /// <summary><c>GET</c>: the operator console's page (public: it holds no data; its calls carry the key).</summary>
+    public const string Console = "console";
+
+    /// <summary>
+    /// <c>GET</c>: one of the console's embedded files. Unconstrained on purpose: no other route has
+    /// two segments under <c>console</c>, and the handler serves only names in its fixed table.
+    /// </summary>
+    public const string ConsoleAsset = "console/{asset}";
+
     /// <summary>Who may call a route. Core decides on both hosts (<see cref="AdminAuthorizer"/>); the Functions host lets every request through (anonymous).</summary>
     public enum Access
     {
@@ -116,6 +129,9 @@ public static class Routes
         new("GetOpenApi", "GET", OpenApi, Access.Anonymous, (c, _) => Task.FromResult(Service<OpenApiEndpoint>(c).Get(c))),
         new("GetHealth", "GET", Health, Access.Anonymous, (c, ct) => Service<HealthEndpoints>(c).GetHealthAsync(c, ct)),
         new("GetMetrics", "GET", Metrics, Access.MetricsKey, (c, ct) => Service<HealthEndpoints>(c).GetMetricsAsync(c, ct)),
+        new("GetQueueStatus", "GET", QueueStatus, Access.Key, (c, ct) => Service<QueueStatusEndpoints>(c).GetAsync(c, ct)),
+        new("GetConsole", "GET", Console, Access.Anonymous, (c, _) => Task.FromResult(Service<ConsoleEndpoints>(c).GetPage(c))),
+        new("GetConsoleAsset", "GET", ConsoleAsset, Access.Anonymous, (c, _) => Task.FromResult(Service<ConsoleEndpoints>(c).GetAsset(c, RouteValue(c, "asset")))),
     ];
 
     /// <summary>The route called <paramref name="name"/>.</summary>

@@ -5,6 +5,7 @@ using Npgsql;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
+using SalesAuto.Core.Postgres;
 using SalesAuto.Core.Privacy;
 using SalesAuto.Core.RetryQueue;
 
@@ -60,6 +61,7 @@ public sealed partial class WebhookEndpoints(
         {
             var reason = verification.Reason ?? VerificationResult.SignatureReason;
             Log.Rejected(logger, source, reason);
+            context.Response.Headers.WWWAuthenticate = WebhookChallenge.For(source, sourceOptions.Kind);
             return Reject(source, reason, Problems.Unauthorized($"webhook-{reason}", verification.Detail ?? "The delivery could not be verified."));
         }
 
@@ -88,12 +90,13 @@ public sealed partial class WebhookEndpoints(
         }
         catch (RetryQueueUnavailableException)
         {
-            // Only an erase (a HubSpot privacy deletion) reads the queue before the events are stored.
-            metrics.WebhookRejected.WithLabels(source, "queue_unavailable").Inc();
+            // Only an erase (a HubSpot privacy deletion) reads the queue before the events are
+            // stored. Counted once, as failed events, like any delivery Redis could not take.
+            metrics.WebhookEvents.WithLabels(source, "failed").Inc(events.Count);
             Log.QueueUnavailable(logger, source, events.Count);
             return Problems.Unavailable("The retry queue (Redis) is unavailable, so a privacy deletion could not be carried out. Deliver again later.");
         }
-        catch (Exception exception) when (exception is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (PostgresFailures.IsOutage(exception) && !cancellationToken.IsCancellationRequested)
         {
             metrics.PostgresErrors.Inc();
             metrics.WebhookEvents.WithLabels(source, "failed").Inc(events.Count);
@@ -138,7 +141,8 @@ public sealed partial class WebhookEndpoints(
         }
         catch (RetryQueueUnavailableException)
         {
-            metrics.WebhookRejected.WithLabels(source, "queue_unavailable").Inc();
+            // Counted by the caller, once, as failed events (salesauto_webhook_events_total): the
+            // delivery was verified and processed, so it is no rejection "before processing".
             Log.QueueUnavailable(logger, source, orphans.Count);
             return Problems.Unavailable("The retry queue (Redis) is unavailable, so events whose enrollment does not exist yet cannot be parked. Deliver again later.");
         }
@@ -150,7 +154,6 @@ public sealed partial class WebhookEndpoints(
             return null;
         }
 
-        metrics.WebhookRejected.WithLabels(source, "queue_unavailable").Inc();
         Log.QueueFull(logger, source, full);
         return Problems.Unavailable($"The retry queue is full (RetryQueue:MaxLength); {full} events whose enrollment does not exist yet were not parked. Deliver again later.", TimeSpan.FromMinutes(1));
     }
