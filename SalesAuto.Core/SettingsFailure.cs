@@ -40,7 +40,7 @@ public static partial class SettingsFailure
         }
         catch (Exception exception) when (Describe(exception) is { } line)
         {
-            var writer = error ?? Console.Error;
+            var writer = error ?? System.Console.Error;
             await writer.WriteLineAsync(line).ConfigureAwait(false);
             await writer.FlushAsync().ConfigureAwait(false);
             return ExitCode;
