@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SalesAuto.Core.Audit;
 using SalesAuto.Core.Console;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Enrollments;
@@ -13,6 +14,7 @@ using SalesAuto.Core.Http;
 using SalesAuto.Core.Identity;
 using SalesAuto.Core.Observability;
 using SalesAuto.Core.Postgres;
+using SalesAuto.Core.Privacy;
 using SalesAuto.Core.Redis;
 using SalesAuto.Core.RetryQueue;
 using SalesAuto.Core.Webhooks;
@@ -65,6 +67,14 @@ public static class SalesAutoServiceCollectionExtensions
         services.AddOptions<DeadLetterOptions>()
             .BindConfiguration(DeadLetterOptions.Section)
             .PostConfigure(o => o.RetentionSchedule = OneSchedule(configuration, $"{DeadLetterOptions.Section}:RetentionSchedule", DeadLetterOptions.ScheduleAppSetting, o.RetentionSchedule))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<PrivacyOptions>()
+            .BindConfiguration(PrivacyOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<AuditOptions>()
+            .BindConfiguration(AuditOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -123,6 +133,16 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterRetention>();
         services.TryAddSingleton<OpenApiEndpoint>();
         services.TryAddSingleton<ConsoleEndpoints>();
+
+        services.TryAddSingleton<PostgresAuditLog>();
+        services.TryAddSingleton<AuditEndpoints>();
+        services.TryAddSingleton<PrivacyHasher>();
+        services.TryAddSingleton<IParkedOrphans, RedisParkedOrphans>();
+        services.TryAddSingleton<PostgresPrivacyStore>();
+        services.TryAddSingleton<SuppressionHits>();
+        services.TryAddSingleton<PrivacyEraser>();
+        services.TryAddSingleton<PrivacyExporter>();
+        services.TryAddSingleton<PrivacyEndpoints>();
         return services;
     }
 

@@ -69,6 +69,11 @@ param postgresAppIsAdministrator bool = true
 @description('How the app signs in to Redis: ManagedIdentity (Entra ID token; access keys disabled) or Password (the access key, in Key Vault).')
 param redisAuthentication authentication = 'ManagedIdentity'
 
+@description('Key of the suppression list\'s keyed hashes (Privacy:HashKeys:0), at least 32 random characters; stored in Key Vault as privacy-hash-key-0. Keep it: suppressions written under it are found only while it is listed (docs/privacy.md).')
+@secure()
+@minLength(32)
+param privacyHashKey string
+
 @description('PostgreSQL major version.')
 @allowed([
   '15'
@@ -272,6 +277,7 @@ module keyVault 'modules/keyvault.bicep' = {
     enablePurgeProtection: keyVaultPurgeProtection
     webhookSources: webhookSources
     adminKeys: allAdminKeys
+    privacyHashKey: privacyHashKey
   }
 }
 

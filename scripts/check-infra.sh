@@ -62,6 +62,7 @@ declare -A defaults=(
   [webhookSources]="{ hubspot: { kind: 'HubSpot', secrets: ['hubspot-client-secret'] }, lemlist: { kind: 'Lemlist', secrets: ['token-one-xyz', 'token-two-xyz'] }, partner: { kind: 'StandardWebhooks', secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] } }"
   [adminKeys]="{ ops: '0123456789abcdef0123' }"
   [metricsKey]="'metrics-key-0123456789'"
+  [privacyHashKey]="'privacy-hash-key-0123456789abcdef0123'"
 )
 snapshot() { # case name, then "name=value" overrides; writes $work/<case>.snapshot.json or fails
   local name=$1 key

@@ -66,7 +66,7 @@ public sealed class OpenApiTests(PostgresSchema schema) : IClassFixture<Postgres
         Assert.True(byFilter.TryGetProperty("dryRun", out _));
         Assert.True(byFilter.TryGetProperty("includeIgnored", out _));
         Assert.Equal(
-            ["replayed", "requeued", "duplicate", "already_replayed", "already_replaying", "ignored_skipped", "not_found", "failed"],
+            ["replayed", "requeued", "duplicate", "already_replayed", "already_replaying", "ignored_skipped", "not_found", "failed", "suppressed"],
             schemas.GetProperty("ReplayResult").GetProperty("properties").GetProperty("result").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(
             ["status", "source", "type", "from", "to"],

@@ -6,7 +6,7 @@ namespace SalesAuto.Core.Tests.Events;
 
 public sealed class EventProcessorTests(PostgresSchema schema) : IClassFixture<PostgresSchema>
 {
-    private readonly PostgresEventProcessor _processor = new(schema.DataSource);
+    private readonly PostgresEventProcessor _processor = new(schema.DataSource, SalesAuto.Core.Tests.Privacy.TestHasher.Instance);
     private readonly EnrollmentStore _enrollments = new(schema.DataSource);
 
     [Fact]

@@ -11,6 +11,9 @@ public sealed class RunningServer : IAsyncDisposable
 {
     public const string AdminKey = "test-admin-key-0123456789";
 
+    /// <summary>The suppression list's hash key in tests (Privacy:HashKeys:0).</summary>
+    public const string PrivacyHashKey = "test-privacy-hash-key-0123456789abcdef";
+
     private RunningServer(WebApplication app, Uri baseAddress)
     {
         App = app;
@@ -39,6 +42,7 @@ public sealed class RunningServer : IAsyncDisposable
         ["ConnectionStrings:Redis"] = TestEnvironment.RedisConnectionString,
         ["RetryQueue:KeyPrefix"] = keyPrefix,
         ["Admin:Keys:tests"] = AdminKey,
+        ["Privacy:HashKeys:0"] = PrivacyHashKey,
         ["Postgres:MigrateOnStart"] = "true",
         ["RetryQueue:CycleEnabled"] = "false",
         ["Admin:RateLimit:PermitLimit"] = "100000",

@@ -17,7 +17,7 @@ public class ServerFixture : IAsyncLifetime
         await Schema.InitializeAsync();
         var settings = RunningServer.DefaultSettings(Schema.ConnectionString, KeyPrefix);
         Configure(settings);
-        Server = await RunningServer.StartAsync(settings);
+        Server = await RunningServer.StartAsync(settings, Customize);
     }
 
     public virtual async Task DisposeAsync()
@@ -27,6 +27,11 @@ public class ServerFixture : IAsyncLifetime
     }
 
     protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
+    /// <summary>Adds to the host before it is built (a log capture, ...).</summary>
+    protected virtual void Customize(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
     {
     }
 }

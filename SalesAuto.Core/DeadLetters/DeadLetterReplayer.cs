@@ -5,6 +5,7 @@ using Npgsql;
 using NpgsqlTypes;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Postgres;
+using SalesAuto.Core.Privacy;
 using SalesAuto.Core.RetryQueue;
 
 namespace SalesAuto.Core.DeadLetters;
@@ -35,6 +36,9 @@ public static class DeadLetterReplayResults
 
     /// <summary>Could not run (the retry queue refused it): nothing changed.</summary>
     public const string Failed = "failed";
+
+    /// <summary>Its person was erased: not applied; the dead letter is anonymized and ignored (docs/privacy.md).</summary>
+    public const string Suppressed = "suppressed";
 }
 
 /// <summary>
@@ -49,6 +53,8 @@ public sealed partial class DeadLetterReplayer(
     IEventProcessor processor,
     IRetryQueue queue,
     PostgresDeadLetterStore store,
+    PostgresPrivacyStore privacy,
+    SuppressionHits suppressionHits,
     IOptions<RetryQueueOptions> retryOptions,
     ILogger<DeadLetterReplayer> logger)
 {
@@ -63,7 +69,7 @@ public sealed partial class DeadLetterReplayer(
             update dead_letters d
             set status = 'replaying', replay_count = d.replay_count + 1, updated_at = now(), resolved_at = null
             from target t
-            where d.id = t.id and (t.status = 'failed' or (@include_ignored and t.status = 'ignored') or (@force and t.status = 'replaying'))
+            where d.id = t.id and d.erased_at is null and (t.status = 'failed' or (@include_ignored and t.status = 'ignored') or (@force and t.status = 'replaying'))
             returning d.id, d.source, d.event_id, d.type, coalesce(d.occurred_at, d.first_seen_at) as occurred_at,
                       d.campaign_id, d.email, d.crm_contact_id, d.payload::text as payload, d.first_seen_at
         )
@@ -90,7 +96,7 @@ public sealed partial class DeadLetterReplayer(
         var results = new Dictionary<Guid, string>();
         foreach (var chunk in ids.Distinct().Chunk(ChunkSize))
         {
-            await ReplayChunkAsync(chunk, includeIgnored, force, results, cancellationToken).ConfigureAwait(false);
+            await ReplayChunkAsync(chunk, includeIgnored, force, actor, results, cancellationToken).ConfigureAwait(false);
         }
 
         var ordered = ids.Distinct().Select(id => new DeadLetterIdResult(id, results[id])).ToList();
@@ -99,7 +105,7 @@ public sealed partial class DeadLetterReplayer(
         return ordered;
     }
 
-    private async Task ReplayChunkAsync(Guid[] ids, bool includeIgnored, bool force, Dictionary<Guid, string> results, CancellationToken cancellationToken)
+    private async Task ReplayChunkAsync(Guid[] ids, bool includeIgnored, bool force, string actor, Dictionary<Guid, string> results, CancellationToken cancellationToken)
     {
         var claimed = await ClaimAsync(ids, includeIgnored, force, results, cancellationToken).ConfigureAwait(false);
         if (claimed.Count == 0)
@@ -120,6 +126,7 @@ public sealed partial class DeadLetterReplayer(
 
         var resolved = new List<Guid>();
         var requeue = new List<Claimed>();
+        var suppressed = new List<Claimed>();
         for (var i = 0; i < claimed.Count; i++)
         {
             switch (outcomes[i])
@@ -132,6 +139,10 @@ public sealed partial class DeadLetterReplayer(
                     resolved.Add(claimed[i].Id);
                     results[claimed[i].Id] = DeadLetterReplayResults.Duplicate;
                     break;
+                case EventOutcome.Suppressed:
+                    suppressed.Add(claimed[i]);
+                    results[claimed[i].Id] = DeadLetterReplayResults.Suppressed;
+                    break;
                 default:
                     requeue.Add(claimed[i]);
                     break;
@@ -140,6 +151,12 @@ public sealed partial class DeadLetterReplayer(
 
         // Once the events are stored the rest runs to its end: cancelling now would leave rows replaying.
         await store.MarkReplayedAsync(resolved, CancellationToken.None).ConfigureAwait(false);
+        if (suppressed.Count > 0)
+        {
+            await privacy.EraseDeadLettersAsync([.. suppressed.Select(c => c.Id)], CancellationToken.None).ConfigureAwait(false);
+            await suppressionHits.RecordAsync(actor, [.. suppressed.Select(c => c.Event)], CancellationToken.None).ConfigureAwait(false);
+        }
+
         if (requeue.Count > 0)
         {
             await RequeueAsync(requeue, results).ConfigureAwait(false);

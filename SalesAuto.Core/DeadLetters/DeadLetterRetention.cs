@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SalesAuto.Core.Audit;
 using SalesAuto.Core.Postgres;
 
 namespace SalesAuto.Core.DeadLetters;
@@ -11,8 +12,16 @@ namespace SalesAuto.Core.DeadLetters;
 /// <c>DeadLetters:RetentionAge</c>, <c>DeadLetters:RetentionBatchSize</c> rows per statement so
 /// that no statement holds many locks or runs near the statement timeout. Failed and replaying
 /// dead letters are never deleted. Their audit_log rows stay: the audit outlives what it audits.
+/// The same run then deletes audit_log rows older than <c>Audit:RetentionAge</c> (all actions,
+/// dead-letter and privacy alike), in batches of the same size.
 /// </summary>
-public sealed class DeadLetterRetention(NpgsqlDataSource dataSource, IOptionsMonitor<DeadLetterOptions> options, TimeProvider timeProvider, ILogger<DeadLetterRetention> logger)
+public sealed partial class DeadLetterRetention(
+    NpgsqlDataSource dataSource,
+    IOptionsMonitor<DeadLetterOptions> options,
+    PostgresAuditLog auditLog,
+    IOptionsMonitor<AuditOptions> auditOptions,
+    TimeProvider timeProvider,
+    ILogger<DeadLetterRetention> logger)
 {
     /// <summary>Deletes batch after batch until none is left or <paramref name="cancellationToken"/> fires; returns the rows deleted.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -41,7 +50,37 @@ public sealed class DeadLetterRetention(NpgsqlDataSource dataSource, IOptionsMon
             Log.RetentionNothingToDelete(logger, cutoff);
         }
 
+        await RunAuditRetentionAsync(settings.RetentionBatchSize, cancellationToken).ConfigureAwait(false);
         return deleted;
+    }
+
+    /// <summary>Deletes audit rows older than <c>Audit:RetentionAge</c>, batch after batch; returns how many.</summary>
+    internal async Task<int> RunAuditRetentionAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        var cutoff = timeProvider.GetUtcNow() - auditOptions.CurrentValue.RetentionAge;
+        var deleted = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var count = await auditLog.DeleteBatchAsync(cutoff, batchSize, cancellationToken).ConfigureAwait(false);
+            deleted += count;
+            if (count < batchSize)
+            {
+                break;
+            }
+        }
+
+        if (deleted > 0)
+        {
+            AuditLog.Deleted(logger, deleted, cutoff);
+        }
+
+        return deleted;
+    }
+
+    private static partial class AuditLog
+    {
+        [LoggerMessage(EventId = 7031, Level = LogLevel.Information, Message = "Audit retention deleted {Count} audit entries older than {Cutoff:O} (Audit:RetentionAge)")]
+        public static partial void Deleted(ILogger logger, int count, DateTimeOffset cutoff);
     }
 
     /// <summary>One statement: deletes up to <paramref name="batchSize"/> resolved dead letters resolved before <paramref name="cutoff"/>.</summary>

@@ -52,4 +52,7 @@ public enum EventOutcome
 
     /// <summary>Its enrollment does not exist (yet).</summary>
     Orphan,
+
+    /// <summary>It is about an erased person (on the suppression list): not stored, not to be parked or dead-lettered.</summary>
+    Suppressed,
 }

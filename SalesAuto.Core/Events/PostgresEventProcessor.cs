@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using SalesAuto.Core.Postgres;
+using SalesAuto.Core.Privacy;
 
 namespace SalesAuto.Core.Events;
 
@@ -9,9 +10,11 @@ namespace SalesAuto.Core.Events;
 /// is inserted with <c>on conflict (source, event_id) do nothing</c>, and comes back as applied,
 /// duplicate or orphan. Campaign statistics are counted from the stored rows, so they are exact
 /// by construction: there is no counter to drift and no hot counter row for concurrent deliveries
-/// to queue on.
+/// to queue on. An event about an erased person (its email or CRM contact id is on the suppression
+/// list, compared as keyed hashes under every <c>Privacy:HashKeys</c> key) is not stored, in the
+/// same statement, and comes back suppressed (docs/privacy.md).
 /// </summary>
-public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource) : IEventProcessor
+public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, PrivacyHasher hasher) : IEventProcessor
 {
     // Enrollment lookup: by campaign and lower-cased email when the event names both, else by CRM
     // contact id, newest enrollment first (docs/webhooks.md, "Enrollment matching"). Rows are
@@ -23,11 +26,18 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource) : IEvent
             from unnest(@ords, @sources, @event_ids, @types, @occurred_at, @campaign_ids, @emails, @crm_contact_ids, @payloads)
                 as t(ord, source, event_id, type, occurred_at, campaign_id, email, crm_contact_id, payload)
         ),
+        suppressed as (
+            select distinct h.ord
+            from unnest(@hash_ords, @hashes) as h(ord, hash)
+            join suppressions s on s.hash = h.hash
+        ),
         resolved as (
             select i.*,
+                   sup.ord is not null as suppressed,
                    coalesce(by_email.id, by_crm.id) as enrollment_id,
                    coalesce(by_email.campaign_id, by_crm.campaign_id) as enrollment_campaign_id
             from input i
+            left join suppressed sup on sup.ord = i.ord
             left join lateral (
                 select e.id, e.campaign_id from enrollments e
                 where i.email is not null and i.campaign_id is not null
@@ -45,13 +55,14 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource) : IEvent
             insert into campaign_events (source, event_id, enrollment_id, campaign_id, type, occurred_at, payload)
             select source, event_id, enrollment_id, enrollment_campaign_id, type, occurred_at, payload
             from resolved
-            where enrollment_id is not null
+            where enrollment_id is not null and not suppressed
             order by source, event_id
             on conflict (source, event_id) do nothing
             returning source, event_id
         )
         select r.ord,
                case
+                   when r.suppressed then 3
                    when ins.event_id is not null then 0
                    when r.enrollment_id is not null then 1
                    when exists (select 1 from campaign_events ce where ce.source = r.source and ce.event_id = r.event_id) then 1
@@ -86,9 +97,27 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource) : IEvent
             }
         }
 
+        // Every identifier of every event, hashed under every key: (ord, hash) pairs.
+        var hashOrds = new List<int>();
+        var hashes = new List<byte[]>();
+        foreach (var i in unique)
+        {
+            foreach (var identifier in Identifiers(events[i]))
+            {
+                foreach (var hash in hasher.All(identifier))
+                {
+                    hashOrds.Add(i);
+                    hashes.Add(hash);
+                }
+            }
+        }
+
         await PostgresRetry.ExecuteAsync(async token =>
         {
-            await using var command = dataSource.CreateCommand(ApplySql);
+            // The shared suppression lock first, as its own statement: an erase that is writing
+            // suppressions waits for this batch to commit, and this statement's snapshot, taken
+            // after the lock is granted, sees every suppression committed before (docs/privacy.md).
+            await using var command = dataSource.CreateCommand(SuppressionLock.SharedSql + ";\n" + ApplySql);
             var parameters = command.Parameters;
             parameters.Add(new NpgsqlParameter<int[]>("ords", unique.ToArray()));
             parameters.Add(Text("sources", unique, e => e.Source));
@@ -99,8 +128,11 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource) : IEvent
             parameters.Add(Text("emails", unique, e => e.Email));
             parameters.Add(Text("crm_contact_ids", unique, e => e.CrmContactId));
             parameters.Add(new NpgsqlParameter("payloads", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = unique.Select(i => events[i].Payload).ToArray() });
+            parameters.Add(new NpgsqlParameter<int[]>("hash_ords", hashOrds.ToArray()));
+            parameters.Add(new NpgsqlParameter("hashes", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = hashes.ToArray() });
 
             await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            await reader.NextResultAsync(token).ConfigureAwait(false);
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
                 outcomes[reader.GetInt32(0)] = (EventOutcome)reader.GetInt32(1);
@@ -110,6 +142,19 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource) : IEvent
         }, cancellationToken).ConfigureAwait(false);
 
         return outcomes;
+
+        static IEnumerable<PersonIdentifier> Identifiers(CanonicalEvent e)
+        {
+            if (e.Email is { } email)
+            {
+                yield return PersonIdentifier.Email(email);
+            }
+
+            if (e.CrmContactId is { } crm)
+            {
+                yield return PersonIdentifier.CrmContact(crm);
+            }
+        }
 
         NpgsqlParameter Text(string name, List<int> indexes, Func<CanonicalEvent, string?> select) =>
             new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = indexes.Select(i => select(events[i])).ToArray() };

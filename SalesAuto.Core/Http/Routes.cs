@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using SalesAuto.Core.Audit;
 using SalesAuto.Core.Console;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Observability;
+using SalesAuto.Core.Privacy;
 using SalesAuto.Core.Webhooks;
 
 namespace SalesAuto.Core.Http;
@@ -46,6 +48,15 @@ public static class Routes
 
     /// <summary><c>GET</c>: dead-letter counts.</summary>
     public const string DeadLetterStats = "dlq/stats";
+
+    /// <summary><c>POST</c>: everything held about one person (the person in the body, never the URL).</summary>
+    public const string PrivacyExport = "privacy/export";
+
+    /// <summary><c>POST</c>: erase one person everywhere and suppress them after.</summary>
+    public const string PrivacyErase = "privacy/erase";
+
+    /// <summary><c>GET</c>: the audit log.</summary>
+    public const string Audit = "audit";
 
     /// <summary><c>GET</c>: the OpenAPI document of the admin routes.</summary>
     public const string OpenApi = "openapi.json";
@@ -112,6 +123,9 @@ public static class Routes
         new("ReplayDeadLetters", "POST", DeadLetterReplay, Access.Key, (c, ct) => Service<DeadLetterEndpoints>(c).ReplayAsync(c, ct)),
         new("IgnoreDeadLetters", "POST", DeadLetterIgnore, Access.Key, (c, ct) => Service<DeadLetterEndpoints>(c).IgnoreAsync(c, ct)),
         new("GetDeadLetterStats", "GET", DeadLetterStats, Access.Key, (c, ct) => Service<DeadLetterEndpoints>(c).GetStatsAsync(c, ct)),
+        new("ExportPersonalData", "POST", PrivacyExport, Access.Key, (c, ct) => Service<PrivacyEndpoints>(c).ExportAsync(c, ct)),
+        new("ErasePersonalData", "POST", PrivacyErase, Access.Key, (c, ct) => Service<PrivacyEndpoints>(c).EraseAsync(c, ct)),
+        new("ListAuditEntries", "GET", Audit, Access.Key, (c, ct) => Service<AuditEndpoints>(c).ListAsync(c, ct)),
         new("GetOpenApi", "GET", OpenApi, Access.Anonymous, (c, _) => Task.FromResult(Service<OpenApiEndpoint>(c).Get(c))),
         new("GetHealth", "GET", Health, Access.Anonymous, (c, ct) => Service<HealthEndpoints>(c).GetHealthAsync(c, ct)),
         new("GetMetrics", "GET", Metrics, Access.MetricsKey, (c, ct) => Service<HealthEndpoints>(c).GetMetricsAsync(c, ct)),

@@ -9,7 +9,7 @@ namespace SalesAuto.Core.Observability;
 public sealed class SalesAutoMetrics
 {
     /// <summary>Outcomes of one webhook event.</summary>
-    public static readonly IReadOnlyList<string> EventOutcomes = ["applied", "duplicate", "orphaned", "failed"];
+    public static readonly IReadOnlyList<string> EventOutcomes = ["applied", "duplicate", "orphaned", "suppressed", "failed"];
 
     /// <summary>
     /// Why a webhook delivery was rejected before any of its events was processed. A delivery whose
@@ -20,7 +20,7 @@ public sealed class SalesAutoMetrics
         ["unknown_source", "signature", "timestamp", "too_large", "unsupported_media_type", "malformed"];
 
     /// <summary>Outcomes of one orphan retry.</summary>
-    public static readonly IReadOnlyList<string> OrphanOutcomes = ["applied", "duplicate", "rescheduled", "dead_lettered", "released"];
+    public static readonly IReadOnlyList<string> OrphanOutcomes = ["applied", "duplicate", "rescheduled", "dead_lettered", "released", "suppressed"];
 
     /// <summary>Results of one retry cycle.</summary>
     public static readonly IReadOnlyList<string> CycleResults = ["completed", "skipped", "failed"];
@@ -31,10 +31,10 @@ public sealed class SalesAutoMetrics
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
 
-        WebhookEvents = factory.CreateCounter("salesauto_webhook_events_total", "Webhook events of verified deliveries, by source and outcome (applied, duplicate, orphaned; failed: neither stored nor parked because Postgres or Redis is down or the retry queue is full, and the delivery was answered 503).", "source", "outcome");
+        WebhookEvents = factory.CreateCounter("salesauto_webhook_events_total", "Webhook events of verified deliveries, by source and outcome (applied, duplicate, orphaned; suppressed: about an erased person, not stored; failed: neither stored nor parked because Postgres or Redis is down or the retry queue is full, and the delivery was answered 503).", "source", "outcome");
         WebhookRejected = factory.CreateCounter("salesauto_webhook_rejected_total", "Webhook deliveries rejected before any event was processed, by source and reason (unknown_source, signature, timestamp, too_large, unsupported_media_type, malformed).", "source", "reason");
         OrphansEnqueued = factory.CreateCounter("salesauto_orphans_enqueued_total", "Orphan events parked in the retry queue, by source.", "source");
-        OrphansProcessed = factory.CreateCounter("salesauto_orphans_processed_total", "Orphan retries, by outcome (applied, duplicate, rescheduled, dead_lettered, released).", "outcome");
+        OrphansProcessed = factory.CreateCounter("salesauto_orphans_processed_total", "Orphan retries, by outcome (applied, duplicate, rescheduled, dead_lettered, released, suppressed: about an erased person, dropped).", "outcome");
         OrphansDeadLettered = factory.CreateCounter("salesauto_orphans_dead_lettered_total", "Orphans that exhausted their attempts and became dead letters.");
         OrphansReclaimed = factory.CreateCounter("salesauto_orphans_reclaimed_total", "Orphans whose lease expired (a worker died or stalled) and were claimed again.");
         OrphanQueueDepth = factory.CreateGauge("salesauto_orphan_queue_depth", "Orphans in the retry queue, by state (due: waiting, leased: being processed).", "state");

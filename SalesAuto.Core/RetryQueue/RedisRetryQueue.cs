@@ -329,6 +329,7 @@ internal static class RetryQueueScripts
     public static readonly RetryQueueScript LockAcquire = Load("lock_acquire");
     public static readonly RetryQueueScript LockExtend = Load("lock_extend");
     public static readonly RetryQueueScript LockRelease = Load("lock_release");
+    public static readonly RetryQueueScript Forget = Load("forget");
 
     private static RetryQueueScript Load(string name) => new(name, Common + "\n" + Read(name));
 

@@ -5,6 +5,7 @@ using Npgsql;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Observability;
+using SalesAuto.Core.Privacy;
 using StackExchange.Redis;
 
 namespace SalesAuto.Core.RetryQueue;
@@ -47,12 +48,16 @@ public sealed partial class RetryCycle(
     IRetryQueue queue,
     IEventProcessor processor,
     IDeadLetterStore deadLetters,
+    SuppressionHits suppressionHits,
     IOptions<RetryQueueOptions> options,
     SalesAutoMetrics metrics,
     CycleMonitor monitor,
     MetricsRefresher refresher,
     ILogger<RetryCycle> logger)
 {
+    /// <summary>The audit log's actor for events the cycle dropped as suppressed.</summary>
+    public const string SuppressionActor = "retry-cycle";
+
     private readonly SemaphoreSlim _running = new(1, 1);
     private bool _postgresDown;
     private bool _redisDown;
@@ -193,6 +198,7 @@ public sealed partial class RetryCycle(
         }
 
         var resolved = new List<ClaimedItem>();
+        var suppressed = new List<CanonicalEvent>();
         var replayed = new List<Guid>();
         var exhausted = new List<(ClaimedItem Claimed, int Attempts)>();
         var reschedules = new List<Task<bool>>();
@@ -200,6 +206,16 @@ public sealed partial class RetryCycle(
         {
             var claimed = batch[i];
             var item = claimed.Item;
+            if (outcomes[i] == EventOutcome.Suppressed)
+            {
+                // About an erased person: dropped, never dead-lettered (docs/privacy.md). A dead
+                // letter it was replayed from was anonymized and resolved by the erase.
+                resolved.Add(claimed);
+                suppressed.Add(item.Event);
+                metrics.OrphansProcessed.WithLabels("suppressed").Inc();
+                continue;
+            }
+
             if (outcomes[i] is EventOutcome.Applied or EventOutcome.Duplicate)
             {
                 resolved.Add(claimed);
@@ -241,6 +257,8 @@ public sealed partial class RetryCycle(
             {
                 await deadLetters.MarkReplayedAsync(replayed, CancellationToken.None).ConfigureAwait(false);
             }
+
+            await suppressionHits.RecordAsync(SuppressionActor, suppressed, CancellationToken.None).ConfigureAwait(false);
 
             if (exhausted.Count > 0)
             {

@@ -6,6 +6,7 @@ using SalesAuto.Core.Events;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
 using SalesAuto.Core.Postgres;
+using SalesAuto.Core.Privacy;
 using SalesAuto.Core.RetryQueue;
 
 namespace SalesAuto.Core.Webhooks;
@@ -14,7 +15,9 @@ namespace SalesAuto.Core.Webhooks;
 /// <c>POST /api/webhooks/{source}</c>: read (bounded), verify, parse, store each event once, park
 /// orphans. A 200 means every event of the delivery is stored somewhere durable: in Postgres, or
 /// in the retry queue. When either cannot take them the answer is 503 with Retry-After, so the
-/// provider delivers again; events already stored by then come back as duplicates.
+/// provider delivers again; events already stored by then come back as duplicates. Events about
+/// an erased person are not stored, parked or logged: they are counted as suppressed and audited
+/// (docs/privacy.md); a HubSpot <c>contact.privacyDeletion</c> erases its contact first.
 /// </summary>
 public sealed partial class WebhookEndpoints(
     IOptionsMonitor<WebhookOptions> options,
@@ -22,6 +25,8 @@ public sealed partial class WebhookEndpoints(
     WebhookVerifier verifier,
     IEventProcessor processor,
     IRetryQueue queue,
+    PrivacyEraser eraser,
+    SuppressionHits suppressionHits,
     SalesAutoMetrics metrics,
     TimeProvider time,
     ILogger<WebhookEndpoints> logger)
@@ -70,7 +75,26 @@ public sealed partial class WebhookEndpoints(
         IReadOnlyList<EventOutcome> outcomes;
         try
         {
+            if (sourceOptions.Kind == WebhookSourceKind.HubSpot)
+            {
+                // Before the events are stored: the deletion event itself, and anything else the
+                // delivery says about that contact, then come back suppressed.
+                foreach (var contact in HubSpotPrivacyDeletion.ContactsToErase(events))
+                {
+                    await eraser.EraseAsync(PersonIdentifier.CrmContact(contact), dryRun: false, $"webhook:{source}", cancellationToken).ConfigureAwait(false);
+                }
+            }
+
             outcomes = await processor.ApplyAsync(events, cancellationToken).ConfigureAwait(false);
+            await suppressionHits.RecordAsync($"webhook:{source}", [.. events.Where((_, i) => outcomes[i] == EventOutcome.Suppressed)], cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetryQueueUnavailableException)
+        {
+            // Only an erase (a HubSpot privacy deletion) reads the queue before the events are
+            // stored. Counted once, as failed events, like any delivery Redis could not take.
+            metrics.WebhookEvents.WithLabels(source, "failed").Inc(events.Count);
+            Log.QueueUnavailable(logger, source, events.Count);
+            return Problems.Unavailable("The retry queue (Redis) is unavailable, so a privacy deletion could not be carried out. Deliver again later.");
         }
         catch (Exception exception) when (PostgresFailures.IsOutage(exception) && !cancellationToken.IsCancellationRequested)
         {
@@ -99,10 +123,12 @@ public sealed partial class WebhookEndpoints(
 
         var applied = outcomes.Count(o => o == EventOutcome.Applied);
         var duplicates = outcomes.Count(o => o == EventOutcome.Duplicate);
+        var suppressed = outcomes.Count(o => o == EventOutcome.Suppressed);
         metrics.WebhookEvents.WithLabels(source, "applied").Inc(applied);
+        metrics.WebhookEvents.WithLabels(source, "suppressed").Inc(suppressed);
         metrics.WebhookEvents.WithLabels(source, "duplicate").Inc(duplicates);
         metrics.WebhookEvents.WithLabels(source, "orphaned").Inc(orphans.Count);
-        return Results.Json(new WebhookResponse(events.Count, applied, duplicates, orphans.Count), JsonDefaults.Options);
+        return Results.Json(new WebhookResponse(events.Count, applied, duplicates, orphans.Count, suppressed), JsonDefaults.Options);
     }
 
     // Parks the orphans; a problem when the queue cannot take every one of them.
@@ -138,7 +164,7 @@ public sealed partial class WebhookEndpoints(
         return problem;
     }
 
-    private sealed record WebhookResponse(int Received, int Applied, int Duplicates, int Orphaned);
+    private sealed record WebhookResponse(int Received, int Applied, int Duplicates, int Orphaned, int Suppressed);
 
     private static partial class Log
     {

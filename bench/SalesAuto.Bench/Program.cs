@@ -3,7 +3,7 @@ using SalesAuto.Bench.Infrastructure;
 
 // SalesAuto's benchmarks (docs/benchmarks.md). Run them through bench/*.sh, which build this in
 // Release, start the local dependencies and pass --report docs/benchmarks.md and the command.
-//   dotnet SalesAuto.Bench.dll ingest|drain|queue-scale|dlq|memory [--size value ...] [--report file --command text]
+//   dotnet SalesAuto.Bench.dll ingest|drain|queue-scale|dlq|memory|privacy-export [--size value ...] [--report file --command text]
 //   dotnet SalesAuto.Bench.dll ceiling --urls http://127.0.0.1:port      (the ingest ceiling, a child process)
 if (args.Length > 0 && args[0] == "ceiling")
 {
@@ -22,11 +22,12 @@ Func<Cli, Machine, string, Task<Report>>? benchmark = cli.Command switch
     "queue-scale" => QueueScaleBenchmark.RunAsync,
     "dlq" => DeadLetterBenchmark.RunAsync,
     "memory" => MemoryBenchmark.RunAsync,
+    "privacy-export" => PrivacyExportBenchmark.RunAsync,
     _ => null,
 };
 if (benchmark is null)
 {
-    Console.Error.WriteLine("usage: SalesAuto.Bench ingest|drain|queue-scale|dlq|memory [--name value ...]; see docs/benchmarks.md");
+    Console.Error.WriteLine("usage: SalesAuto.Bench ingest|drain|queue-scale|dlq|memory|privacy-export [--name value ...]; see docs/benchmarks.md");
     return 2;
 }
 

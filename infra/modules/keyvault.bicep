@@ -25,6 +25,11 @@ param webhookSources webhookSourceMap
 @description('Admin keys by name; each becomes the secret admin-key-{name}.')
 param adminKeys adminKeyMap
 
+@description('Key of the suppression list\'s keyed hashes (Privacy:HashKeys:0), at least 32 characters.')
+@secure()
+@minLength(32)
+param privacyHashKey string
+
 // One entry per secret of every source: source name, index, value.
 var webhookSecrets = flatten(map(items(webhookSources), source => map(range(0, length(source.value.secrets)), index => {
   name: webhookSecretName(source.key, index)
@@ -71,6 +76,15 @@ resource adminKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [
     }
   }
 ]
+
+resource privacyHashKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'privacy-hash-key-0'
+  properties: {
+    value: privacyHashKey
+    contentType: 'text/plain'
+  }
+}
 
 @description('Key Vault name.')
 output name string = vault.name

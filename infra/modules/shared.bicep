@@ -173,6 +173,9 @@ func appSettings(inputs appSettingsInputs) appSettingMap =>
       // HubSpot signs the URL it called; behind the front end the worker sees another one.
       Webhooks__PublicBaseUrl: inputs.publicBaseUrl
       Metrics__RequireKey: inputs.metricsRequireKey ? 'true' : 'false'
+      // The suppression list's HMAC key (docs/privacy.md); during a rotation add
+      // Privacy__HashKeys__1 for the previous key's secret.
+      Privacy__HashKeys__0: keyVaultReference(inputs.keyVaultUri, 'privacy-hash-key-0')
     },
     // Webhooks:Sources:{name}:Kind and :Secrets:{i}, the secrets as Key Vault references.
     toObject(inputs.webhookSources, source => 'Webhooks__Sources__${source.name}__Kind', source => source.kind),

@@ -13,6 +13,8 @@ internal static class CoreHost
 {
     public static ServiceProvider Build(IDictionary<string, string?> settings, Action<IServiceCollection>? before = null)
     {
+        // The suppression list's hash key is required (Privacy:HashKeys); the benchmarks suppress no one.
+        settings.TryAdd("Privacy:HashKeys:0", Webhooks.PrivacyHashKey);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);

@@ -24,6 +24,9 @@ internal static class Webhooks
 
     private static readonly string[] LemlistTypes = ["emailsSent", "emailsOpened", "emailsClicked", "emailsReplied"];
 
+    /// <summary>The suppression list's hash key (Privacy:HashKeys:0) of every bench server.</summary>
+    public const string PrivacyHashKey = "bench-privacy-hash-key-0123456789abcdef";
+
     /// <summary>The server settings (as environment variables) that make the two sources and the admin key exist.</summary>
     public static Dictionary<string, string> ServerSettings() => new()
     {
@@ -33,6 +36,7 @@ internal static class Webhooks
         ["Webhooks__Sources__hubspot__Secrets__0"] = HubSpotSecret,
         ["Webhooks__PublicBaseUrl"] = PublicBaseUrl,
         ["Admin__Keys__bench"] = AdminKey,
+        ["Privacy__HashKeys__0"] = PrivacyHashKey,
         ["Admin__RateLimit__PermitLimit"] = "1000000",
     };
 
