@@ -94,7 +94,7 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, RetryCycl
             released,
             applied,
         };
-        return Results.Json(response, JsonDefaults.Options, statusCode: enrollment.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+        return JsonAnswer.Of(response, enrollment.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     /// <summary>The campaign's enrollment count and event counts by type, exact; 404 when the campaign is unknown.</summary>
@@ -111,7 +111,7 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, RetryCycl
             var stats = await store.GetStatsAsync(campaignId, cancellationToken).ConfigureAwait(false);
             return stats is null
                 ? Problems.NotFound($"Campaign '{campaignId}' has no enrollments.")
-                : Results.Json(stats, JsonDefaults.Options);
+                : JsonAnswer.Of(stats);
         }
         catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
         {
