@@ -3,6 +3,9 @@
 # (scripts/deps.sh up), runs the tests, and ends with the line "N passed, N failed[, N skipped]".
 # Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Webhooks).
 # Never builds SalesAuto.Functions (its packages are not on this feed; README "Azure Functions").
+# The servers the tests start never write to the console: each writes its log to a file in
+# .local/test-results/server-logs/, named after the test or fixture that started it (printed
+# when a test failed). The dependencies are left running (say so at the end).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -13,6 +16,7 @@ source "${SALESAUTO_STATE_DIR:-$repo/.local}/salesauto.env"
 
 results=$repo/.local/test-results
 rm -rf "$results"
+export SALESAUTO_TEST_SERVER_LOGS=$results/server-logs
 status=0
 dotnet test SalesAuto.Core.Tests/SalesAuto.Core.Tests.csproj -c Release \
   --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
@@ -29,6 +33,12 @@ passed=$(get passed); failed=$(get failed); total=$(get total); executed=$(get e
 errors=$(get error); timeouts=$(get timeout); aborted=$(get aborted)
 failed=$((failed + ${errors:-0} + ${timeouts:-0} + ${aborted:-0}))
 skipped=$((total - executed))
+if [ "$failed" -gt 0 ] && [ -d "$SALESAUTO_TEST_SERVER_LOGS" ]; then
+  echo "The logs of the servers the tests started: $SALESAUTO_TEST_SERVER_LOGS (one file per server, named after its test or fixture)"
+fi
+stop=scripts/deps.sh
+[ -z "${SALESAUTO_STATE_DIR:-}" ] || stop="SALESAUTO_STATE_DIR=$SALESAUTO_STATE_DIR scripts/deps.sh"
+echo "Postgres, Redis and Azurite are still running (for the next run); \`$stop down\` stops them."
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else
