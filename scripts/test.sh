@@ -2,7 +2,6 @@
 # Runs the whole test suite against real Postgres, Redis and HTTP: starts the local dependencies
 # (scripts/deps.sh up), runs the tests, and ends with the line "N passed, N failed[, N skipped]".
 # Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Webhooks).
-# Never builds SalesAuto.Functions (its packages are not on this feed; README "Azure Functions").
 # The servers the tests start never write to the console: each writes its log to a file in
 # .local/test-results/server-logs/, named after the test or fixture that started it (printed
 # when a test failed). The dependencies are left running (say so at the end).
@@ -11,14 +10,24 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
 scripts/deps.sh up >/dev/null
+# The retry queue's tests also run on a 3-primary Redis Cluster (exports SALESAUTO_REDIS_CLUSTER).
+scripts/redis-cluster.sh up >/dev/null
+scripts/browser-deps.sh   # chromium + playwright-core for the console's browser tests
 # shellcheck disable=SC1091
 source "${SALESAUTO_STATE_DIR:-$repo/.local}/salesauto.env"
+# shellcheck disable=SC1091
+source "${SALESAUTO_STATE_DIR:-$repo/.local}/redis-cluster.env"
 
 results=$repo/.local/test-results
 rm -rf "$results"
 export SALESAUTO_TEST_SERVER_LOGS=$results/server-logs
 status=0
-dotnet test SalesAuto.Core.Tests/SalesAuto.Core.Tests.csproj -c Release \
+# The whole solution, the Functions app included, warnings as errors; the tests then run on that build.
+if ! dotnet build SalesAuto.sln -c Release -nologo -clp:ErrorsOnly; then
+  echo "0 passed, 1 failed"   # the build failed: no test ran
+  exit 1
+fi
+dotnet test SalesAuto.Core.Tests/SalesAuto.Core.Tests.csproj -c Release --no-build \
   --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
   --results-directory "$results" "$@" || status=$?
 
@@ -36,9 +45,9 @@ skipped=$((total - executed))
 if [ "$failed" -gt 0 ] && [ -d "$SALESAUTO_TEST_SERVER_LOGS" ]; then
   echo "The logs of the servers the tests started: $SALESAUTO_TEST_SERVER_LOGS (one file per server, named after its test or fixture)"
 fi
-stop=scripts/deps.sh
-[ -z "${SALESAUTO_STATE_DIR:-}" ] || stop="SALESAUTO_STATE_DIR=$SALESAUTO_STATE_DIR scripts/deps.sh"
-echo "Postgres, Redis and Azurite are still running (for the next run); \`$stop down\` stops them."
+prefix=
+[ -z "${SALESAUTO_STATE_DIR:-}" ] || prefix="SALESAUTO_STATE_DIR=$SALESAUTO_STATE_DIR "
+echo "Postgres, Redis, Azurite and the Redis Cluster are still running (for the next run); \`${prefix}scripts/deps.sh down\` and \`${prefix}scripts/redis-cluster.sh down\` stop them."
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else
