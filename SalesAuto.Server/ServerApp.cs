@@ -22,12 +22,27 @@ public static class ServerApp
         sources.Insert(environment.source is null ? sources.Count : environment.index, local);
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(options =>
+        if (builder.Environment.IsDevelopment())
         {
-            options.IncludeScopes = true;
-            options.UseUtcTimestamp = true;
-            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-        });
+            // A person at a terminal (scripts/run.sh): one readable line per entry.
+            builder.Logging.AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.IncludeScopes = false;
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+        else
+        {
+            // Log collectors (containers, App Service): one JSON object per line.
+            builder.Logging.AddJsonConsole(options =>
+            {
+                options.IncludeScopes = true;
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
 
         customize?.Invoke(builder);
         builder.Services.AddSalesAutoCore(builder.Configuration);

@@ -2,6 +2,9 @@
 # Runs the whole test suite against real Postgres, Redis and HTTP: starts the local dependencies
 # (scripts/deps.sh up), runs the tests, and ends with the line "N passed, N failed[, N skipped]".
 # Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Webhooks).
+# The servers the tests start never write to the console: each writes its log to a file in
+# .local/test-results/server-logs/, named after the test or fixture that started it (printed
+# when a test failed). The dependencies are left running (say so at the end).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -17,6 +20,7 @@ source "${SALESAUTO_STATE_DIR:-$repo/.local}/redis-cluster.env"
 
 results=$repo/.local/test-results
 rm -rf "$results"
+export SALESAUTO_TEST_SERVER_LOGS=$results/server-logs
 status=0
 # The whole solution, the Functions app included, warnings as errors; the tests then run on that build.
 if ! dotnet build SalesAuto.sln -c Release -nologo -clp:ErrorsOnly; then
@@ -38,6 +42,12 @@ passed=$(get passed); failed=$(get failed); total=$(get total); executed=$(get e
 errors=$(get error); timeouts=$(get timeout); aborted=$(get aborted)
 failed=$((failed + ${errors:-0} + ${timeouts:-0} + ${aborted:-0}))
 skipped=$((total - executed))
+if [ "$failed" -gt 0 ] && [ -d "$SALESAUTO_TEST_SERVER_LOGS" ]; then
+  echo "The logs of the servers the tests started: $SALESAUTO_TEST_SERVER_LOGS (one file per server, named after its test or fixture)"
+fi
+prefix=
+[ -z "${SALESAUTO_STATE_DIR:-}" ] || prefix="SALESAUTO_STATE_DIR=$SALESAUTO_STATE_DIR "
+echo "Postgres, Redis, Azurite and the Redis Cluster are still running (for the next run); \`${prefix}scripts/deps.sh down\` and \`${prefix}scripts/redis-cluster.sh down\` stop them."
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else

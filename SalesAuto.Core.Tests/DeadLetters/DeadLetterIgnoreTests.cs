@@ -169,6 +169,11 @@ public sealed class DeadLetterIgnoreTests(DeadLetterApi api) : IClassFixture<Dea
         Assert.DoesNotContain("ids[0]", detail, StringComparison.Ordinal);
         Assert.DoesNotContain(longValue, detail, StringComparison.Ordinal);
         Assert.Equal([1, 2, 3, 4, 5, 6, 7], body.GetProperty("invalid").EnumerateArray().Select(e => e.GetProperty("index").GetInt32()));
+        // The member carries what was sent, with no quotes of its own: "not-a-uuid", not "'not-a-uuid'".
+        Assert.Equal(
+            ["not-a-uuid", "42", "null", $"{good:N}"],
+            body.GetProperty("invalid").EnumerateArray().Where(e => e.GetProperty("index").GetInt32() is 1 or 2 or 3 or 5).Select(e => e.GetProperty("value").GetString()));
+        Assert.StartsWith("7 of 8 ids are not UUIDs (a UUID looks like ", detail, StringComparison.Ordinal);
         Assert.Equal(0L, await ScalarAsync<long>(api.DataSource, "select count(*) from audit_log where dead_letter_id = @good", new { good }));
     }
 

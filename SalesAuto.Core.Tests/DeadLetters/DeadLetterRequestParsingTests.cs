@@ -90,6 +90,18 @@ public sealed class DeadLetterRequestParsingTests
     }
 
     [Fact]
+    public void IdListTryParse_SaysIsNotAUuid_WhenOneEntryIsBad()
+    {
+        var ok = DeadLetterIdList.TryParse(Json($"""["{Guid.NewGuid()}","abc",7]"""), out _, out var two);
+        var okToo = DeadLetterIdList.TryParse(Json($"""["{Guid.NewGuid()}","abc"]"""), out _, out var one);
+
+        Assert.False(ok || okToo);
+        Assert.StartsWith("1 of 2 ids is not a UUID (a UUID looks like ", one!.Detail, StringComparison.Ordinal);
+        Assert.EndsWith(": ids[1] 'abc' is not a UUID.", one.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("2 of 3 ids are not UUIDs (a UUID looks like ", two!.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void IdListTryParse_NamesAtMost20EntriesInTheDetail()
     {
         var ok = DeadLetterIdList.TryParse(Json(JsonSerializer.Serialize(Enumerable.Range(0, 30).Select(i => $"bad{i}"))), out _, out var problem);

@@ -26,7 +26,13 @@ public sealed class OpenApiTests(PostgresSchema schema) : IClassFixture<Postgres
             Assert.True(paths.TryGetProperty(route.OpenApiPath, out var path), $"{route.OpenApiPath} is missing");
             Assert.True(path.TryGetProperty(route.Method.ToLowerInvariant(), out var operation), $"{route.Method} {route.Template} is missing");
             Assert.Equal(route.Name, operation.GetProperty("operationId").GetString());
+            // Redocly's recommended rules (scripts/lint-openapi.sh): every operation names a 4xx.
+            Assert.True(
+                operation.GetProperty("responses").EnumerateObject().Any(r => r.Name.StartsWith('4')),
+                $"{route.Method} {route.Template} declares no 4xx response");
         }
+
+        Assert.False(string.IsNullOrEmpty(document.GetProperty("info").GetProperty("license").GetProperty("name").GetString()), "info.license.name is empty");
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Tests.Infrastructure;
 using SalesAuto.Functions;
@@ -31,6 +32,9 @@ public sealed class FunctionsHost : IAsyncDisposable
     {
         var builder = FunctionsApp.CreateBuilder([]);
         builder.Configuration.AddInMemoryCollection(settings);
+        // The worker's log goes to a file like the test servers' (ServerLog), never to the console.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new ServerLog("functions-" + Guid.NewGuid().ToString("N")[..8]));
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true }));
         return builder.Build();
     }

@@ -17,7 +17,7 @@ public class ServerFixture : IAsyncLifetime
         await Schema.InitializeAsync();
         var settings = RunningServer.DefaultSettings(Schema.ConnectionString, KeyPrefix);
         Configure(settings);
-        Server = await RunningServer.StartAsync(settings, Customize);
+        Server = await RunningServer.StartAsync(settings, Customize, owner: GetType().Name);
     }
 
     public virtual async Task DisposeAsync()

@@ -61,6 +61,29 @@ public sealed partial class MonitoringFilesTests
     }
 
     [Fact]
+    public void StatPanels_Show0_WhenNoSeriesExistYet()
+    {
+        // Before the first event (or on a fresh instance) the counters have no series: a stat panel
+        // would read "No data", which looks like broken monitoring. `or vector(0)` makes the query
+        // answer 0 and noValue covers a datasource that answers nothing at all.
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(MonitoringDirectory, "dashboard.json")));
+        var stats = AllPanels(dashboard.RootElement.GetProperty("panels")).Where(p => p.GetProperty("type").GetString() == "stat").ToList();
+
+        Assert.NotEmpty(stats);
+        foreach (var panel in stats)
+        {
+            var title = panel.GetProperty("title").GetString();
+            var noValue = panel.GetProperty("fieldConfig").GetProperty("defaults").TryGetProperty("noValue", out var value) ? value.GetString() : null;
+            Assert.True(noValue == "0", $"stat panel '{title}' shows noValue '{noValue}', want \"0\"");
+            foreach (var target in panel.GetProperty("targets").EnumerateArray())
+            {
+                var expr = target.GetProperty("expr").GetString()!;
+                Assert.True(expr.TrimEnd().EndsWith("or vector(0)", StringComparison.Ordinal), $"stat panel '{title}': query '{expr}' does not end with 'or vector(0)'");
+            }
+        }
+    }
+
+    [Fact]
     public async Task MetricNames_ExistInTheRegistry_WhenUsedInAlertsTestsOrDashboard()
     {
         var declared = Declared(await ExportAsync());

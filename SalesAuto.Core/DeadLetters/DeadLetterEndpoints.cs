@@ -182,7 +182,7 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLette
     private static IResult Json<T>(HttpContext context, T value)
     {
         context.Response.Headers.CacheControl = "no-store";
-        return Results.Json(value, JsonDefaults.Options);
+        return JsonAnswer.Of(value);
     }
 
     private static bool TryParseLimit(IQueryCollection query, out int limit, [NotNullWhen(false)] out ProblemResult? problem)

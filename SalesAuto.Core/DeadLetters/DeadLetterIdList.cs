@@ -51,6 +51,7 @@ public static class DeadLetterIdList
         var folded = new List<Guid>(count);
         var seen = new HashSet<Guid>();
         var invalid = new List<InvalidEntry>();
+        var named = new List<string>();
         var index = 0;
         foreach (var entry in element.EnumerateArray())
         {
@@ -63,7 +64,10 @@ public static class DeadLetterIdList
             }
             else
             {
-                invalid.Add(new InvalidEntry(index, Quote(entry), entry.ValueKind == JsonValueKind.String ? "not a UUID" : $"{JsonText.Describe(entry)}, not a UUID string"));
+                var (value, isString) = Shown(entry);
+                var error = entry.ValueKind == JsonValueKind.String ? "not a UUID" : $"{JsonText.Describe(entry)}, not a UUID string";
+                invalid.Add(new InvalidEntry(index, value, error));
+                named.Add($"ids[{index}] {(isString ? $"'{value}'" : value)} is {error}");
             }
 
             index++;
@@ -71,10 +75,10 @@ public static class DeadLetterIdList
 
         if (invalid.Count > 0)
         {
-            var named = string.Join("; ", invalid.Take(MaxNamedInDetail).Select(e => $"ids[{e.Index}] {e.Value} is {e.Error}"));
             var more = invalid.Count > MaxNamedInDetail ? $"; and {invalid.Count - MaxNamedInDetail} more" : string.Empty;
+            var what = invalid.Count == 1 ? "is not a UUID" : "are not UUIDs";
             problem = Problems.BadRequest(
-                $"{invalid.Count} of {count} ids {(invalid.Count == 1 ? "is" : "are")} not UUIDs such as 3f2b0c4e-8d1a-4e6b-9c2d-5a7e1f0b3c9d: {named}{more}.",
+                $"{invalid.Count} of {count} ids {what} (a UUID looks like 3f2b0c4e-8d1a-4e6b-9c2d-5a7e1f0b3c9d): {string.Join("; ", named.Take(MaxNamedInDetail))}{more}.",
                 new Dictionary<string, object?> { ["invalid"] = invalid });
             return false;
         }
@@ -84,22 +88,23 @@ public static class DeadLetterIdList
         return true;
     }
 
-    // The entry as the client sent it, shortened: a string quoted, anything else as its JSON text.
-    private static string Quote(JsonElement entry)
+    // The entry as the client sent it, shortened: a string's own text (the JSON member carries its
+    // quotes; only the detail sentence adds some), anything else as its JSON text.
+    private static (string Value, bool IsString) Shown(JsonElement entry)
     {
         if (entry.ValueKind == JsonValueKind.String)
         {
             return JsonText.TryGetString(entry, out var text) && JsonText.IsStorable(text)
-                ? $"'{JsonText.Truncate(text)}'"
-                : "(a string that is not valid Unicode)";
+                ? (JsonText.Truncate(text), true)
+                : ("(a string that is not valid Unicode)", false);
         }
 
-        return JsonText.Truncate(entry.GetRawText());
+        return (JsonText.Truncate(entry.GetRawText()), false);
     }
 
     /// <summary>One bad entry, as the problem's <c>invalid</c> member lists it.</summary>
     /// <param name="Index">Its position in the array, from 0.</param>
-    /// <param name="Value">What was sent, shortened.</param>
+    /// <param name="Value">What was sent, shortened: a string's text without added quotes, anything else as JSON text.</param>
     /// <param name="Error">Why it is refused.</param>
     private sealed record InvalidEntry(int Index, string Value, string Error);
 }

@@ -10,15 +10,17 @@ using SalesAuto.Core.RetryQueue;
 namespace SalesAuto.Core.Enrollments;
 
 /// <summary><c>POST /api/enrollments</c> and <c>GET /api/campaigns/{campaignId}/stats</c>, shared by both hosts.</summary>
-public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQueue queue, SalesAutoMetrics metrics, ILogger<EnrollmentEndpoints> logger)
+public sealed partial class EnrollmentEndpoints(EnrollmentStore store, RetryCycle retryCycle, SalesAutoMetrics metrics, ILogger<EnrollmentEndpoints> logger)
 {
     /// <summary>The longest campaign or CRM contact id accepted.</summary>
     public const int MaxIdLength = 200;
 
     /// <summary>
     /// Creates or updates an enrollment (idempotent: 201 when created, 200 when it existed) and
-    /// releases the orphans parked for it at once. When Redis is down the enrollment is still
-    /// stored and the orphans are applied on their next scheduled retry ("released": null).
+    /// applies the orphans parked for it in the same request: up to <c>RetryQueue:BatchSize</c> of
+    /// them, the rest made due for the next cycle ("released": all of them, "applied": those stored
+    /// now). When Redis is down the enrollment is still stored and the orphans are applied on their
+    /// next scheduled retry ("released" and "applied": null).
     /// </summary>
     public async Task<IResult> UpsertAsync(HttpContext context, CancellationToken cancellationToken)
     {
@@ -55,6 +57,7 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQue
         }
 
         int? released;
+        int? applied;
         try
         {
             List<string> keys = [EnrollmentKeys.ByEmail(enrollment.CampaignId, enrollment.Email)];
@@ -63,12 +66,15 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQue
                 keys.Add(EnrollmentKeys.ByCrmContact(crm));
             }
 
-            released = await queue.PromoteAsync(keys, cancellationToken).ConfigureAwait(false);
+            var release = await retryCycle.ApplyParkedAsync(keys, cancellationToken).ConfigureAwait(false);
+            released = release.Released;
+            applied = release.Applied;
         }
         catch (RetryQueueUnavailableException exception)
         {
             // Stored: its orphans are applied on their next scheduled retry instead of now.
             released = null;
+            applied = null;
             Log.PromoteFailed(logger, exception);
         }
 
@@ -80,8 +86,9 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQue
             crmContactId = enrollment.CrmContactId,
             created = enrollment.Created,
             released,
+            applied,
         };
-        return Results.Json(response, JsonDefaults.Options, statusCode: enrollment.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+        return JsonAnswer.Of(response, enrollment.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     /// <summary>The campaign's enrollment count and event counts by type, exact; 404 when the campaign is unknown.</summary>
@@ -103,7 +110,7 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQue
             var stats = await store.GetStatsAsync(campaignId, cancellationToken).ConfigureAwait(false);
             return stats is null
                 ? Problems.NotFound($"Campaign '{campaignId}' has no enrollments.")
-                : Results.Json(stats, JsonDefaults.Options);
+                : JsonAnswer.Of(stats);
         }
         catch (NpgsqlException exception) when (PostgresFailures.IsOutage(exception) && !cancellationToken.IsCancellationRequested)
         {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
 namespace SalesAuto.Core.Http;
@@ -64,7 +63,7 @@ public sealed class ProblemResult : IResult, IStatusCodeHttpResult
             response.Headers.RetryAfter = ((int)Math.Ceiling(Math.Max(1, retryAfter.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        await JsonSerializer.SerializeAsync(response.Body, body, JsonDefaults.Options, httpContext.RequestAborted).ConfigureAwait(false);
+        await JsonAnswer.WriteAsync(response, body, typeof(Dictionary<string, object?>), httpContext.RequestAborted).ConfigureAwait(false);
     }
 }
 

@@ -12,7 +12,7 @@ public sealed class HealthEndpoints(HealthService health, SalesAutoMetrics metri
         ArgumentNullException.ThrowIfNull(context);
         var report = await health.CheckAsync(cancellationToken).ConfigureAwait(false);
         context.Response.Headers.CacheControl = "no-store";
-        return Results.Json(report, JsonDefaults.Options, statusCode: report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+        return JsonAnswer.Of(report, report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
     /// <summary>

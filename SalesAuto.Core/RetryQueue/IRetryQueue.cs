@@ -24,6 +24,11 @@ public sealed record ClaimedItem(OrphanItem Item, long Token);
 /// <param name="Reclaimed">How many expired leases were returned to the queue by this call.</param>
 public sealed record ClaimResult(IReadOnlyList<ClaimedItem> Items, int Reclaimed);
 
+/// <summary>The result of promoting an enrollment's parked items into the caller's hands.</summary>
+/// <param name="Items">The items now leased to the caller, to apply and ack like any claimed item.</param>
+/// <param name="MadeDue">Parked items beyond the limit, made due now for the next cycle.</param>
+public sealed record PromoteClaimResult(IReadOnlyList<ClaimedItem> Items, int MadeDue);
+
 /// <summary>What enqueueing did with one item.</summary>
 public enum EnqueueOutcome
 {
@@ -75,6 +80,13 @@ public interface IRetryQueue
 
     /// <summary>Makes every parked item waiting for one of <paramref name="lookupKeys"/> due now; returns how many.</summary>
     Task<int> PromoteAsync(IReadOnlyList<string> lookupKeys, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Leases up to <paramref name="max"/> parked items waiting for one of <paramref name="lookupKeys"/>
+    /// to the caller (who applies and acks them as the cycle would) and makes the rest due now.
+    /// Items leased to another worker stay with it.
+    /// </summary>
+    Task<PromoteClaimResult> PromoteAndClaimAsync(IReadOnlyList<string> lookupKeys, int max, CancellationToken cancellationToken);
 
     /// <summary>The queue's depth.</summary>
     Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken);

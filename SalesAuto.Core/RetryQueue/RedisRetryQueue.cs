@@ -85,8 +85,14 @@ internal sealed class RedisRetryQueue : IRetryQueue
             Log.ItemsWithoutBody(_logger, missing);
         }
 
-        var claimed = new List<ClaimedItem>((result.Length - 2) / 3);
-        for (var i = 2; i + 2 < result.Length; i += 3)
+        return new ClaimResult(ReadClaimed(result, 2), reclaimed);
+    }
+
+    // {id, token, json} triples from `start` on; an unreadable body stays leased (Deserialize).
+    private List<ClaimedItem> ReadClaimed(RedisResult[] result, int start)
+    {
+        var claimed = new List<ClaimedItem>((result.Length - start) / 3);
+        for (var i = start; i + 2 < result.Length; i += 3)
         {
             var id = (string)result[i]!;
             var item = Deserialize(id, (string)result[i + 2]!);
@@ -96,7 +102,7 @@ internal sealed class RedisRetryQueue : IRetryQueue
             }
         }
 
-        return new ClaimResult(claimed, reclaimed);
+        return claimed;
     }
 
     public async Task<bool> AckAsync(ClaimedItem claimed, CancellationToken cancellationToken)
@@ -160,6 +166,20 @@ internal sealed class RedisRetryQueue : IRetryQueue
         RedisKey[] keys = [_keys.Due, _keys.Leases, _keys.Promoted, .. lookupKeys.Distinct(StringComparer.Ordinal).Select(_keys.Index)];
         var result = await EvaluateAsync(RetryQueueScripts.Promote, keys, [], cancellationToken).ConfigureAwait(false);
         return (int)result;
+    }
+
+    public async Task<PromoteClaimResult> PromoteAndClaimAsync(IReadOnlyList<string> lookupKeys, int max, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lookupKeys);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        if (lookupKeys.Count == 0)
+        {
+            return new PromoteClaimResult([], 0);
+        }
+
+        RedisKey[] keys = [_keys.Due, _keys.Leases, _keys.Tokens, _keys.Fence, _keys.Items, _keys.Promoted, .. lookupKeys.Distinct(StringComparer.Ordinal).Select(_keys.Index)];
+        var result = (RedisResult[])(await EvaluateAsync(RetryQueueScripts.PromoteClaim, keys, [max, Milliseconds(_options.Lease)], cancellationToken).ConfigureAwait(false))!;
+        return new PromoteClaimResult(ReadClaimed(result, 1), (int)result[0]);
     }
 
     public async Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken)
@@ -325,6 +345,7 @@ internal static class RetryQueueScripts
     public static readonly RetryQueueScript Reschedule = Load("reschedule");
     public static readonly RetryQueueScript Release = Load("release");
     public static readonly RetryQueueScript Promote = Load("promote");
+    public static readonly RetryQueueScript PromoteClaim = Load("promote_claim");
     public static readonly RetryQueueScript Depth = Load("depth");
     public static readonly RetryQueueScript LockAcquire = Load("lock_acquire");
     public static readonly RetryQueueScript LockExtend = Load("lock_extend");

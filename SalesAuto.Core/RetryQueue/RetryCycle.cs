@@ -36,6 +36,11 @@ public sealed record CycleResult(
     int StaleAcks = 0,
     TimeSpan Duration = default);
 
+/// <summary>What an enrollment did with the orphans parked for it.</summary>
+/// <param name="Released">Parked items no longer waiting: leased and processed in this call, or made due now.</param>
+/// <param name="Applied">Events stored by this call (the stats count them when it returns).</param>
+public sealed record EnrollmentRelease(int Released, int Applied);
+
 /// <summary>
 /// The batch-limited retry cycle both hosts run on <c>RetryQueue:Schedule</c>: it claims batches of
 /// <c>BatchSize</c> due orphans and keeps going while some remain, within a budget shorter than the
@@ -93,6 +98,39 @@ public sealed partial class RetryCycle(
         {
             _running.Release();
         }
+    }
+
+    /// <summary>
+    /// An enrollment was just stored: applies up to <c>BatchSize</c> of the orphans parked for it now,
+    /// in the caller's request, and makes the rest due for the next cycle. The items are leased and
+    /// acked exactly as a cycle does, so a cycle running at the same time cannot apply one twice;
+    /// no cycle lock is needed. A Postgres failure gives the leased items back due now (no attempt
+    /// spent) and reports none applied.
+    /// </summary>
+    /// <exception cref="RetryQueueUnavailableException">Redis could not be reached: nothing was released.</exception>
+    public async Task<EnrollmentRelease> ApplyParkedAsync(IReadOnlyList<string> lookupKeys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lookupKeys);
+        var claim = await queue.PromoteAndClaimAsync(lookupKeys, options.Value.BatchSize, cancellationToken).ConfigureAwait(false);
+        if (claim.Items.Count == 0)
+        {
+            return new EnrollmentRelease(claim.MadeDue, 0);
+        }
+
+        var totals = new Totals { Claimed = claim.Items.Count };
+        try
+        {
+            await ProcessBatchAsync(claim.Items, totals, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsPostgresFailure(exception))
+        {
+            // Released due now by ProcessBatchAsync: the next cycle applies them.
+            metrics.PostgresErrors.Inc();
+            Log.ApplyParkedFailed(logger, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");
+            return new EnrollmentRelease(claim.MadeDue + claim.Items.Count, 0);
+        }
+
+        return new EnrollmentRelease(claim.MadeDue + claim.Items.Count, totals.Applied);
     }
 
     private async Task<CycleResult> RunLockedAsync(CancellationToken cancellationToken)
@@ -369,6 +407,9 @@ public sealed partial class RetryCycle(
 
         [LoggerMessage(EventId = 6007, Level = LogLevel.Debug, Message = "Retry cycle not run: RetryQueue:CycleEnabled is false in this instance")]
         public static partial void Disabled(ILogger logger);
+
+        [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Could not apply an enrollment's parked orphans now: Postgres unavailable ({ExceptionType}, SQLSTATE {SqlState}); they are due for the next cycle")]
+        public static partial void ApplyParkedFailed(ILogger logger, string exceptionType, string sqlState);
 
         [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "{Count} leases had expired before the work was acknowledged; consider a longer RetryQueue:Lease")]
         public static partial void StaleLeases(ILogger logger, int count);

@@ -3,7 +3,7 @@ using NCrontab;
 
 namespace SalesAuto.Core.RetryQueue;
 
-/// <summary>Settings of the <c>RetryQueue</c> section (DESIGN.md, "Redis retry queue").</summary>
+/// <summary>Settings of the <c>RetryQueue</c> section (docs/design.md, "Redis retry queue").</summary>
 public sealed class RetryQueueOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
@@ -20,7 +20,7 @@ public sealed class RetryQueueOptions : IValidatableObject
     /// <summary>The default schedule: every 10 seconds, 6-field NCRONTAB as the Functions timer reads it.</summary>
     public const string DefaultSchedule = "*/10 * * * * *";
 
-    /// <summary>The delays DESIGN.md names, used when <c>RetryQueue:Delays</c> is not set.</summary>
+    /// <summary>The delays docs/design.md names, used when <c>RetryQueue:Delays</c> is not set.</summary>
     public static readonly IReadOnlyList<TimeSpan> DefaultDelays =
     [
         TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromMinutes(1),

@@ -128,7 +128,7 @@ public sealed partial class WebhookEndpoints(
         metrics.WebhookEvents.WithLabels(source, "suppressed").Inc(suppressed);
         metrics.WebhookEvents.WithLabels(source, "duplicate").Inc(duplicates);
         metrics.WebhookEvents.WithLabels(source, "orphaned").Inc(orphans.Count);
-        return Results.Json(new WebhookResponse(events.Count, applied, duplicates, orphans.Count, suppressed), JsonDefaults.Options);
+        return JsonAnswer.Of(new WebhookResponse(events.Count, applied, duplicates, orphans.Count, suppressed));
     }
 
     // Parks the orphans; a problem when the queue cannot take every one of them.

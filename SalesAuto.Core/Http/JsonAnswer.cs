@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace SalesAuto.Core.Http;
+
+/// <summary>
+/// A JSON answer with <see cref="JsonDefaults.Options"/>, ended by a newline: a body read in a
+/// terminal (curl) leaves the prompt on a line of its own, and line-oriented tools see one line.
+/// Every JSON body of both hosts goes through here or <see cref="ProblemResult"/>.
+/// </summary>
+public sealed class JsonAnswer : IResult, IStatusCodeHttpResult
+{
+    /// <summary>What follows every JSON body.</summary>
+    public static ReadOnlyMemory<byte> Newline { get; } = "\n"u8.ToArray();
+
+    private readonly object? _value;
+    private readonly Type _type;
+
+    private JsonAnswer(object? value, Type type, int statusCode)
+    {
+        _value = value;
+        _type = type;
+        StatusCode = statusCode;
+    }
+
+    /// <inheritdoc />
+    public int? StatusCode { get; }
+
+    /// <summary>The answer <paramref name="value"/> with <paramref name="statusCode"/> (200 unless given).</summary>
+    public static JsonAnswer Of<T>(T value, int statusCode = StatusCodes.Status200OK) => new(value, typeof(T), statusCode);
+
+    /// <inheritdoc />
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var response = httpContext.Response;
+        response.StatusCode = StatusCode!.Value;
+        response.ContentType = "application/json; charset=utf-8";
+        await WriteAsync(response, _value, _type, httpContext.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes <paramref name="value"/> as JSON of <paramref name="type"/> and then the newline.</summary>
+    internal static async Task WriteAsync(HttpResponse response, object? value, Type type, CancellationToken cancellationToken)
+    {
+        await JsonSerializer.SerializeAsync(response.Body, value, type, JsonDefaults.Options, cancellationToken).ConfigureAwait(false);
+        await response.Body.WriteAsync(Newline, cancellationToken).ConfigureAwait(false);
+    }
+}
