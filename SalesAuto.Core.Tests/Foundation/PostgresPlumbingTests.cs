@@ -155,6 +155,30 @@ public sealed class PostgresPlumbingTests(PostgresSchema schema) : IClassFixture
             await drop.ExecuteNonQueryAsync(TestContext.Token);
         }
     }
+
+    // The Functions worker migrates before it connects to the host: its wait for another
+    // instance's migration must end within Postgres:MigrationLockTimeout, with a sentence.
+    [Fact]
+    public async Task Migrate_GivesUpNamingTheSetting_WhenAnotherInstanceHoldsTheLockPastTheTimeout()
+    {
+        var options = new PostgresOptions { ConnectionString = schema.ConnectionString, MigrationLockTimeout = TimeSpan.FromMilliseconds(300) };
+        var migrator = new PostgresMigrator(Microsoft.Extensions.Options.Options.Create(options), Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresMigrator>.Instance);
+        await using var other = new NpgsqlConnection(TestEnvironment.PostgresConnectionString);
+        await other.OpenAsync(TestContext.Token);
+        await using (var take = new NpgsqlCommand("select pg_advisory_lock(91539934627666)", other)) // PostgresMigrator's key, 0x5341_4D49_4752
+        {
+            await take.ExecuteNonQueryAsync(TestContext.Token);
+        }
+
+        var error = await Assert.ThrowsAsync<MigrationLockTimeoutException>(() => migrator.MigrateAsync(TestContext.Token));
+        await using (var release = new NpgsqlCommand("select pg_advisory_unlock(91539934627666)", other))
+        {
+            Assert.True((bool)(await release.ExecuteScalarAsync(TestContext.Token))!, "the test did not hold the migration lock it took");
+        }
+
+        Assert.Contains("Postgres:MigrationLockTimeout", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await migrator.MigrateAsync(TestContext.Token)); // free again: it migrates (nothing left to apply)
+    }
 }
 
 public sealed class PostgresRetryTests(PostgresSchema schema) : IClassFixture<PostgresSchema>
