@@ -151,7 +151,9 @@ else
 fi
 
 # --- run.sh: ASPNETCORE_ENVIRONMENT --------------------------------------------------------
-if start_server "$work/run3.log" ASPNETCORE_ENVIRONMENT=Staging SALESAUTO_STATE_DIR="$a" SALESAUTO_PG_PORT="$base" SALESAUTO_REDIS_PORT=$((base + 1000)) SALESAUTO_AZURITE_PORT=$((base - 45000)); then
+# Staging has no appsettings of its own: the one setting without a default comes from the
+# environment, as an operator's Staging would give it.
+if start_server "$work/run3.log" ASPNETCORE_ENVIRONMENT=Staging Privacy__HashKeys__0=staging-privacy-hash-key-0123456789abcdef SALESAUTO_STATE_DIR="$a" SALESAUTO_PG_PORT="$base" SALESAUTO_REDIS_PORT=$((base + 1000)) SALESAUTO_AZURITE_PORT=$((base - 45000)); then
   # Staging logs JSON (item 5); the host names its environment at start-up.
   if grep -q 'Hosting environment: Staging' "$work/run3.log"; then
     pass "ASPNETCORE_ENVIRONMENT=Staging scripts/run.sh runs in Staging"
