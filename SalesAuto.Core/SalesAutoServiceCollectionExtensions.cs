@@ -11,6 +11,7 @@ using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
 using SalesAuto.Core.Postgres;
 using SalesAuto.Core.Redis;
+using SalesAuto.Core.Resilience;
 using SalesAuto.Core.RetryQueue;
 using SalesAuto.Core.Webhooks;
 
@@ -50,6 +51,10 @@ public static class SalesAutoServiceCollectionExtensions
             .BindConfiguration(AdminOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<ResilienceOptions>()
+            .BindConfiguration(ResilienceOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
         services.AddOptions<DeadLetterOptions>()
             .BindConfiguration(DeadLetterOptions.Section)
@@ -65,6 +70,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<PostgresMigrator>();
 
         services.TryAddSingleton<SalesAutoMetrics>();
+        services.TryAddSingleton<DependencyCircuits>();
         services.TryAddSingleton<CycleMonitor>();
         services.TryAddSingleton<HealthService>();
         services.TryAddSingleton<MetricsRefresher>();

@@ -185,7 +185,8 @@ public sealed class RetryCycleTests(FastRetryFixture fixture) : IClassFixture<Fa
             Server.Services.GetRequiredService<IConnectionMultiplexer>(),
             Options.Create(new RetryQueueOptions { KeyPrefix = settings.KeyPrefix, Lease = TimeSpan.FromMilliseconds(300), Delays = settings.Delays }),
             new SalesAutoMetrics(),
-            NullLogger<RedisRetryQueue>.Instance);
+            NullLogger<RedisRetryQueue>.Instance,
+            TestCircuits.Create());
         await Queue.EnqueueAsync([(orphan, TimeSpan.Zero)], TestContext.Token);
 
         // A worker claims it and dies: never acks, never releases.

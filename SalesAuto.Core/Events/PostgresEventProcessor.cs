@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using SalesAuto.Core.Postgres;
+using SalesAuto.Core.Resilience;
 
 namespace SalesAuto.Core.Events;
 
@@ -11,7 +12,12 @@ namespace SalesAuto.Core.Events;
 /// by construction: there is no counter to drift and no hot counter row for concurrent deliveries
 /// to queue on.
 /// </summary>
-public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource) : IEventProcessor
+/// <remarks>
+/// The statement runs through Postgres's circuit breaker (<see cref="DependencyCircuits"/>): a
+/// stalled server costs a caller at most <c>Resilience:AttemptTimeout</c>, and nothing once the
+/// breaker is open (<see cref="PostgresUnavailableException"/>).
+/// </remarks>
+public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, DependencyCircuits circuits) : IEventProcessor
 {
     // Enrollment lookup: by campaign and lower-cased email when the event names both, else by CRM
     // contact id, newest enrollment first (docs/webhooks.md, "Enrollment matching"). Rows are
@@ -86,7 +92,7 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource) : IEvent
             }
         }
 
-        await PostgresRetry.ExecuteAsync(async token =>
+        await circuits.Postgres.ExecuteAsync(guarded => PostgresRetry.ExecuteAsync(async token =>
         {
             await using var command = dataSource.CreateCommand(ApplySql);
             var parameters = command.Parameters;
@@ -107,7 +113,7 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource) : IEvent
             }
 
             return true;
-        }, cancellationToken).ConfigureAwait(false);
+        }, guarded), cancellationToken).ConfigureAwait(false);
 
         return outcomes;
 

@@ -117,8 +117,19 @@ public static class Problems
     /// </summary>
     public static ProblemResult? ForDependencyFailure(Exception exception) => exception switch
     {
-        Npgsql.NpgsqlException or TimeoutException => Unavailable("Postgres is unavailable. Retry later."),
-        RetryQueue.RetryQueueUnavailableException or StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => Unavailable("Redis is unavailable. Retry later."),
+        Npgsql.NpgsqlException or TimeoutException => Unavailable("Postgres is unavailable. Retry later.", RetryAfterOf(exception)),
+        RetryQueue.RetryQueueUnavailableException or StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => Unavailable("Redis is unavailable. Retry later.", RetryAfterOf(exception)),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The <c>Retry-After</c> a dependency failure calls for: the time left before the circuit
+    /// breaker lets a probe through, where a breaker decided; null (the default) otherwise.
+    /// </summary>
+    public static TimeSpan? RetryAfterOf(Exception exception) => exception switch
+    {
+        Resilience.PostgresUnavailableException postgres => postgres.RetryAfter,
+        RetryQueue.RetryQueueUnavailableException queue => queue.RetryAfter,
         _ => null,
     };
 

@@ -1,4 +1,5 @@
 using Npgsql;
+using SalesAuto.Core.Resilience;
 using SalesAuto.Core.RetryQueue;
 
 namespace SalesAuto.Core.Observability;
@@ -9,7 +10,7 @@ namespace SalesAuto.Core.Observability;
 /// trigger-kept counts table. A scrape refreshes them only when the last refresh is older than
 /// <see cref="MaxAge"/> (the cycle refreshes them too).
 /// </summary>
-public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSource, SalesAutoMetrics metrics, TimeProvider time)
+public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSource, SalesAutoMetrics metrics, TimeProvider time, DependencyCircuits circuits)
 {
     /// <summary>How stale the gauges may be before a scrape refreshes them.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
@@ -42,8 +43,13 @@ public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSou
     {
         try
         {
-            await using var command = dataSource.CreateCommand("select coalesce(sum(count), 0)::bigint from dead_letter_counts where status in ('failed', 'replaying')");
-            metrics.DeadLettersUnresolved.Set((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
+            // Through the breaker: a scrape during a stall must still answer (it shows the breaker's state).
+            var unresolved = await circuits.Postgres.ExecuteAsync(async token =>
+            {
+                await using var command = dataSource.CreateCommand("select coalesce(sum(count), 0)::bigint from dead_letter_counts where status in ('failed', 'replaying')");
+                return (long)(await command.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+            }, cancellationToken).ConfigureAwait(false);
+            metrics.DeadLettersUnresolved.Set(unresolved);
         }
         catch (NpgsqlException)
         {

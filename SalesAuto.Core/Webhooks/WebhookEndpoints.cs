@@ -75,7 +75,7 @@ public sealed partial class WebhookEndpoints(
             metrics.PostgresErrors.Inc();
             metrics.WebhookEvents.WithLabels(source, "failed").Inc(events.Count);
             Log.StoreFailed(logger, source, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");
-            return Problems.Unavailable("Postgres is unavailable; nothing was acknowledged. Deliver again later.");
+            return Problems.Unavailable("Postgres is unavailable; nothing was acknowledged. Deliver again later.", Problems.RetryAfterOf(exception));
         }
 
         var orphans = new List<(OrphanItem, TimeSpan)>();
@@ -111,11 +111,11 @@ public sealed partial class WebhookEndpoints(
         {
             parked = await queue.EnqueueAsync(orphans, cancellationToken).ConfigureAwait(false);
         }
-        catch (RetryQueueUnavailableException)
+        catch (RetryQueueUnavailableException exception)
         {
             metrics.WebhookRejected.WithLabels(source, "queue_unavailable").Inc();
             Log.QueueUnavailable(logger, source, orphans.Count);
-            return Problems.Unavailable("The retry queue (Redis) is unavailable, so events whose enrollment does not exist yet cannot be parked. Deliver again later.");
+            return Problems.Unavailable("The retry queue (Redis) is unavailable, so events whose enrollment does not exist yet cannot be parked. Deliver again later.", exception.RetryAfter);
         }
 
         metrics.OrphansEnqueued.WithLabels(source).Inc(parked.Count(p => p == EnqueueOutcome.Enqueued));
