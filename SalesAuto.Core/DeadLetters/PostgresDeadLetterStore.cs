@@ -71,7 +71,7 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depende
                  as t(source, event_id, type, campaign_id, occurred_at, email, crm_contact_id, payload, failure_reason, attempts, first_seen_at)
             on conflict (source, event_id) do update
             set status = 'failed', failure_reason = excluded.failure_reason, attempts = excluded.attempts,
-                updated_at = now(), resolved_at = null
+                updated_at = now(), resolved_at = null, replay_claimed_until = null
             where d.status = 'replaying'
             """;
         // Through the breaker: the retry cycle writes here, and must not hang on a stalled server.
@@ -92,7 +92,7 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depende
         }
 
         const string sql = """
-            update dead_letters set status = 'replayed', resolved_at = now(), updated_at = now()
+            update dead_letters set status = 'replayed', resolved_at = now(), updated_at = now(), replay_claimed_until = null
             where id = any(@ids) and status = 'replaying'
             """;
         var parameters = new { ids = ids.Distinct().Order().ToArray() };

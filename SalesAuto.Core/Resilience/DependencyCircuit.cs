@@ -103,7 +103,10 @@ public sealed partial class DependencyCircuit
         ArgumentNullException.ThrowIfNull(work);
         try
         {
-            return await _pipeline.ExecuteAsync(static (state, token) => new ValueTask<T>(Abandonable(state(token), token)), work, cancellationToken).ConfigureAwait(false);
+            return await _pipeline.ExecuteAsync(
+                static (state, token) => new ValueTask<T>(Abandonable(state.work(token), token, state.cancellationToken)),
+                (work, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (BrokenCircuitException exception)
         {
@@ -151,9 +154,12 @@ public sealed partial class DependencyCircuit
 
     // Npgsql and StackExchange.Redis stop waiting on cancellation only when the server answers or
     // their own timeouts fire; a stalled server (SIGSTOP, a frozen failover) answers nothing. So
-    // the caller stops waiting when the token fires and the call finishes on its own; its outcome
-    // is observed here so that a late failure is not an unobserved task exception.
-    private static async Task<T> Abandonable<T>(Task<T> call, CancellationToken token)
+    // when the attempt times out the caller stops waiting and the call finishes on its own; its
+    // outcome is observed here so that a late failure is not an unobserved task exception. When
+    // the caller itself cancels (the host is stopping) the call is waited for, as before: Npgsql
+    // cancels it on the server, so the caller knows whether it happened (a cycle that releases its
+    // items must know their events were not stored).
+    private static async Task<T> Abandonable<T>(Task<T> call, CancellationToken token, CancellationToken callerToken)
     {
         try
         {
@@ -161,6 +167,11 @@ public sealed partial class DependencyCircuit
         }
         catch (OperationCanceledException) when (!call.IsCompleted)
         {
+            if (callerToken.IsCancellationRequested)
+            {
+                return await call.ConfigureAwait(false);
+            }
+
             _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw;
         }

@@ -33,7 +33,8 @@ public sealed record CycleResult(
     int Released = 0,
     int Reclaimed = 0,
     int StaleAcks = 0,
-    TimeSpan Duration = default);
+    TimeSpan Duration = default,
+    int ReplaysRecovered = 0);
 
 /// <summary>
 /// The batch-limited retry cycle both hosts run on <c>RetryQueue:Schedule</c>: it claims batches of
@@ -41,7 +42,10 @@ public sealed record CycleResult(
 /// schedule's interval, so a backlog drains at full speed while each claim stays bounded. Cycles
 /// never overlap: in-process by a semaphore, across instances by a Redis lock with a fencing token
 /// (the Functions timer is a singleton, but its blob lease can be lost). Item leases with fencing
-/// tokens make even a cycle that lost its lock harmless: a stale worker cannot ack.
+/// tokens make even a cycle that lost its lock harmless: a stale worker cannot ack. Each cycle
+/// also replays again the dead letters whose replay claim expired (a replay that died after its
+/// claim, DeadLetterReplayer.RecoverExpiredClaimsAsync), so none stays <c>replaying</c> with
+/// nothing queued.
 /// </summary>
 public sealed partial class RetryCycle(
     IRetryQueue queue,
@@ -51,6 +55,7 @@ public sealed partial class RetryCycle(
     SalesAutoMetrics metrics,
     CycleMonitor monitor,
     MetricsRefresher refresher,
+    DeadLetterReplayer replayer,
     ILogger<RetryCycle> logger)
 {
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -111,6 +116,13 @@ public sealed partial class RetryCycle(
                         Log.LockLost(logger);
                         break;
                     }
+                }
+
+                // Under the lock, so two instances do not replay the same expired claims at once
+                // (harmless, every step is idempotent, but twice the work and two audit rows).
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    totals.ReplaysRecovered += await replayer.RecoverExpiredClaimsAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -310,9 +322,10 @@ public sealed partial class RetryCycle(
         public int Released;
         public int Reclaimed;
         public int StaleAcks;
+        public int ReplaysRecovered;
 
         public CycleResult ToResult(CycleOutcome outcome, TimeSpan duration) =>
-            new(outcome, Claimed, Applied, Duplicates, Rescheduled, DeadLettered, Released, Reclaimed, StaleAcks, duration);
+            new(outcome, Claimed, Applied, Duplicates, Rescheduled, DeadLettered, Released, Reclaimed, StaleAcks, duration, ReplaysRecovered);
     }
 
     private static partial class Log
