@@ -112,7 +112,7 @@ public sealed class ChaosScenario : IAsyncDisposable
         var random = new Random(20261203);
         var types = new[] { "email.sent", "email.opened", "email.clicked", "email.replied" };
         var events = campaigns.SelectMany(c => Enumerable.Range(0, _size.EventsPerCampaign).Select(i => new ChaosEvent(
-            $"evt_{_run}_{c[^1..]}_{i}", types[random.Next(types.Length)], c, Email(random.Next(_size.ContactsPerCampaign))))).ToList();
+            $"evt_{c}_{i}", types[random.Next(types.Length)], c, Email(random.Next(_size.ContactsPerCampaign))))).ToList();
         // Every fifth event is delivered a second time after its first 200: a provider's redelivery.
         var deliveries = events.Concat(events.Where((_, i) => i % 5 == 0)).OrderBy(_ => random.Next()).ToList();
         _report.Events = events.Count;
