@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SalesAuto.Core.Console;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Events;
@@ -46,6 +47,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.AddOptions<WebhookOptions>()
             .BindConfiguration(WebhookOptions.Section)
             .ValidateDataAnnotations()
+            .Validate(_ => UnknownSourceKinds(configuration) is null, UnknownSourceKinds(configuration) ?? "unused")
             .ValidateOnStart();
         services.AddOptions<AdminOptions>()
             .BindConfiguration(AdminOptions.Section)
@@ -73,9 +75,14 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<DependencyCircuits>();
         services.TryAddSingleton<CycleMonitor>();
         services.TryAddSingleton<HealthService>();
+        services.TryAddSingleton<QueueHistory>();
         services.TryAddSingleton<MetricsRefresher>();
+        services.TryAddSingleton<QueueStatusEndpoints>();
         services.TryAddSingleton<HealthEndpoints>();
         services.TryAddSingleton<AdminKeyValidator>();
+        services.TryAddSingleton<AdminAuthorizer>();
+        services.TryAddSingleton<RouteDispatcher>();
+        services.TryAddSingleton<RequestPipeline>();
 
         services.TryAddSingleton<IRetryQueue, RedisRetryQueue>();
         services.TryAddSingleton<RetryCycle>();
@@ -93,7 +100,22 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterEndpoints>();
         services.TryAddSingleton<DeadLetterRetention>();
         services.TryAddSingleton<OpenApiEndpoint>();
+        services.TryAddSingleton<ConsoleEndpoints>();
         return services;
+    }
+
+    // The binder drops a dictionary entry it cannot bind (an unknown enum name) without a word, so
+    // a source with a misspelt Kind would simply not exist: its webhooks would get 404. Checked on
+    // the raw values instead, naming the setting.
+    private static string? UnknownSourceKinds(IConfiguration configuration)
+    {
+        var unknown = configuration.GetSection($"{WebhookOptions.Section}:Sources").GetChildren()
+            .Select(source => (Path: $"{WebhookOptions.Section}:Sources:{source.Key}:Kind", Value: source["Kind"]))
+            .Where(kind => !string.IsNullOrWhiteSpace(kind.Value)
+                && !(Enum.TryParse<WebhookSourceKind>(kind.Value, ignoreCase: true, out var parsed) && parsed != WebhookSourceKind.None && Enum.IsDefined(parsed)))
+            .Select(kind => $"{kind.Path} ('{kind.Value}') must be HubSpot, Lemlist or StandardWebhooks.")
+            .ToList();
+        return unknown.Count == 0 ? null : string.Join(" ", unknown);
     }
 
     // A schedule is defined once: the nested setting Core reads, or the flat one the Functions

@@ -1,44 +1,43 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
-using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Http;
 
 namespace SalesAuto.Functions;
 
 /// <summary>
-/// The dead-letter admin API; a function key is required (header <c>x-functions-key</c> or query
-/// <c>code</c>). The host orders routes literal-first, so <c>dlq/stats</c> never reaches <c>dlq/{id}</c>.
+/// The dead-letter admin API. Anonymous at the host: Core checks the admin key. <c>dlq/{id:guid}</c>
+/// is constrained because the host matches routes first-match in function-name order.
 /// </summary>
-public sealed class DeadLetterFunctions(DeadLetterEndpoints endpoints)
+public sealed class DeadLetterFunctions(RouteDispatcher routes)
 {
     [Function(nameof(ListDeadLetters))]
     public Task<IResult> ListDeadLetters(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.DeadLetters)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.DeadLetters)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        endpoints.ListAsync(request.HttpContext, cancellationToken);
+        routes.InvokeAsync(nameof(ListDeadLetters), request, cancellationToken);
 
     [Function(nameof(GetDeadLetter))]
     public Task<IResult> GetDeadLetter(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.DeadLetter)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.DeadLetter)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        endpoints.GetAsync(request.HttpContext, id, cancellationToken);
+        routes.InvokeAsync(nameof(GetDeadLetter), request, cancellationToken, (nameof(id), id));
 
     [Function(nameof(ReplayDeadLetters))]
     public Task<IResult> ReplayDeadLetters(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.DeadLetterReplay)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Routes.DeadLetterReplay)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        endpoints.ReplayAsync(request.HttpContext, cancellationToken);
+        routes.InvokeAsync(nameof(ReplayDeadLetters), request, cancellationToken);
 
     [Function(nameof(IgnoreDeadLetters))]
     public Task<IResult> IgnoreDeadLetters(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.DeadLetterIgnore)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Routes.DeadLetterIgnore)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        endpoints.IgnoreAsync(request.HttpContext, cancellationToken);
+        routes.InvokeAsync(nameof(IgnoreDeadLetters), request, cancellationToken);
 
     [Function(nameof(GetDeadLetterStats))]
     public Task<IResult> GetDeadLetterStats(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.DeadLetterStats)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.DeadLetterStats)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        endpoints.GetStatsAsync(request.HttpContext, cancellationToken);
+        routes.InvokeAsync(nameof(GetDeadLetterStats), request, cancellationToken);
 }

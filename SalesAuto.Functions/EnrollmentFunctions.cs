@@ -1,23 +1,25 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
-using SalesAuto.Core.Enrollments;
 using SalesAuto.Core.Http;
 
 namespace SalesAuto.Functions;
 
-/// <summary>Enrollments and campaign statistics; a function key is required (header <c>x-functions-key</c> or query <c>code</c>).</summary>
-public sealed class EnrollmentFunctions(EnrollmentEndpoints endpoints)
+/// <summary>
+/// Enrollments and campaign statistics. Anonymous at the host: Core checks the admin key
+/// (<c>Admin:Keys</c>), so the 401, the rate limit and the audit name are the same on both hosts.
+/// </summary>
+public sealed class EnrollmentFunctions(RouteDispatcher routes)
 {
     [Function(nameof(UpsertEnrollment))]
     public Task<IResult> UpsertEnrollment(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.Enrollments)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Routes.Enrollments)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        endpoints.UpsertAsync(request.HttpContext, cancellationToken);
+        routes.InvokeAsync(nameof(UpsertEnrollment), request, cancellationToken);
 
     [Function(nameof(GetCampaignStats))]
     public Task<IResult> GetCampaignStats(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.CampaignStats)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.CampaignStats)] HttpRequest request,
         string campaignId,
         CancellationToken cancellationToken) =>
-        endpoints.GetCampaignStatsAsync(request.HttpContext, campaignId, cancellationToken);
+        routes.InvokeAsync(nameof(GetCampaignStats), request, cancellationToken, (nameof(campaignId), campaignId));
 }

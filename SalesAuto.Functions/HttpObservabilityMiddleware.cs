@@ -1,28 +1,25 @@
 using System.Diagnostics;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
-using Microsoft.Extensions.Logging;
 using SalesAuto.Core.Http;
-using SalesAuto.Core.Observability;
 
 namespace SalesAuto.Functions;
 
 /// <summary>
-/// For HTTP functions, what SalesAuto.Server's correlation, metrics and problem middleware do:
-/// X-Request-ID taken or made, echoed, and set as <see cref="Microsoft.AspNetCore.Http.HttpContext.TraceIdentifier"/>
-/// (problem+json bodies carry it); <c>salesauto_http_requests_total</c> by route template, never the
-/// raw path; and a bug answered with problem+json 500 instead of an empty one.
+/// Core's <see cref="RequestPipeline"/> around every HTTP function, as SalesAuto.Server runs it
+/// around every request: the same correlation id, metrics labels, problem answers and log lines.
 /// </summary>
 /// <remarks>
-/// Registered after ConfigureFunctionsWebApplication, so it runs inside the ASP.NET Core integration's
-/// own middleware: the HttpContext exists, and the IResult a function returns is executed after this
-/// middleware has returned, which is why the status is read when the response completes.
+/// Registered after ConfigureFunctionsWebApplication, so it runs inside the ASP.NET Core
+/// integration's own middleware: the HttpContext exists, and the IResult a function returns is
+/// executed after this middleware has returned, which is why the status is counted when the
+/// response completes, and a problem is handed back as the invocation result.
 /// </remarks>
-internal sealed partial class HttpObservabilityMiddleware(SalesAutoMetrics metrics, ILogger<HttpObservabilityMiddleware> logger) : IFunctionsWorkerMiddleware
+internal sealed class HttpObservabilityMiddleware(RequestPipeline pipeline) : IFunctionsWorkerMiddleware
 {
     // Function name -> "/api/" + template: the label SalesAuto.Server's endpoints get for the same route.
     private static readonly Dictionary<string, string> RouteLabels =
-        Routes.All.ToDictionary(route => route.Name, route => $"/{Routes.Prefix}/{route.Template}", StringComparer.Ordinal);
+        Routes.All.ToDictionary(route => route.Name, route => route.Label, StringComparer.Ordinal);
 
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
@@ -33,35 +30,17 @@ internal sealed partial class HttpObservabilityMiddleware(SalesAutoMetrics metri
             return;
         }
 
-        var id = CorrelationId.Apply(http);
-
-        var route = RouteLabels.GetValueOrDefault(context.FunctionDefinition.Name, context.FunctionDefinition.Name);
         var started = Stopwatch.GetTimestamp();
+        var route = RouteLabels.GetValueOrDefault(context.FunctionDefinition.Name);
         http.Response.OnCompleted(() =>
         {
-            metrics.ObserveHttpRequest(route, http.Request.Method, http.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+            pipeline.Observe(http, route, started);
             return Task.CompletedTask;
         });
 
-        using (logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id }))
+        if (await pipeline.RunAsync(http, () => next(context)) is { } problem)
         {
-            try
-            {
-                await next(context);
-            }
-            catch (Exception exception) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
-            {
-                // The integration executes the invocation result as the response: a problem, not the host's empty 500.
-                // A dependency outage is a 503 with Retry-After, as on SalesAuto.Server.
-                if (Problems.ForDependencyFailure(exception) is { } unavailable)
-                {
-                    context.GetInvocationResult().Value = unavailable;
-                    return;
-                }
-
-                Log.UnhandledException(logger, context.FunctionDefinition.Name, exception.GetType().Name, exception);
-                context.GetInvocationResult().Value = Problems.Internal();
-            }
+            context.GetInvocationResult().Value = problem;
         }
     }
 }

@@ -1,30 +1,33 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using SalesAuto.Core.Http;
-using SalesAuto.Core.Observability;
 
 namespace SalesAuto.Functions;
 
-/// <summary>
-/// Health, metrics and the OpenAPI document: anonymous at the host. <c>GET /api/metrics</c> checks
-/// <c>Metrics:RequireKey</c> against <c>Admin:Keys</c> itself, so the host must not ask for a function key.
-/// </summary>
-public sealed class OperationsFunctions(HealthEndpoints health, OpenApiEndpoint openApi)
+/// <summary>Health, metrics (Core asks for a key when <c>Metrics:RequireKey</c> is set), the queue's status (Core checks the key) and the OpenAPI document.</summary>
+public sealed class OperationsFunctions(RouteDispatcher routes)
 {
     [Function(nameof(GetHealth))]
     public Task<IResult> GetHealth(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.Health)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        health.GetHealthAsync(request.HttpContext, cancellationToken);
+        routes.InvokeAsync(nameof(GetHealth), request, cancellationToken);
 
     [Function(nameof(GetMetrics))]
     public Task<IResult> GetMetrics(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.Metrics)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        health.GetMetricsAsync(request.HttpContext, cancellationToken);
+        routes.InvokeAsync(nameof(GetMetrics), request, cancellationToken);
 
     [Function(nameof(GetOpenApi))]
-    public IResult GetOpenApi(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.OpenApi)] HttpRequest request) =>
-        openApi.Get(request.HttpContext);
+    public Task<IResult> GetOpenApi(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.OpenApi)] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        routes.InvokeAsync(nameof(GetOpenApi), request, cancellationToken);
+
+    [Function(nameof(GetQueueStatus))]
+    public Task<IResult> GetQueueStatus(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.QueueStatus)] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        routes.InvokeAsync(nameof(GetQueueStatus), request, cancellationToken);
 }

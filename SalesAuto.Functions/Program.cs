@@ -1,28 +1,17 @@
-using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using SalesAuto.Core;
-using SalesAuto.Core.Postgres;
 using SalesAuto.Functions;
 
-// SalesAuto on Azure Functions: the isolated worker with the ASP.NET Core integration, so the
-// functions hand Core's handlers a real HttpContext and return Core's IResult, as SalesAuto.Server
-// does. Deployment, settings and local runs: docs/deploy.md.
-var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-// After ConfigureFunctionsWebApplication: it must run inside the integration's middleware.
-builder.UseMiddleware<HttpObservabilityMiddleware>();
-builder.Services.AddSalesAutoCore(builder.Configuration);
-
-using var host = builder.Build();
-
-// Migrations (Postgres:MigrateOnStart) run before the host starts, so before the worker connects
-// to the Functions host: no invocation can reach a schema that is not migrated yet. Instances
-// starting together take turns on Core's advisory lock. A bad setting stops here, naming it.
-if (host.Services.GetRequiredService<IOptions<PostgresOptions>>().Value.MigrateOnStart)
+// SalesAuto on Azure Functions. Deployment, settings and local runs: docs/deploy.md.
+// A bad setting ends start-up with one line on stderr naming it, and exit code 78 (SettingsFailure).
+return await SettingsFailure.RunAsync(async () =>
 {
-    await host.Services.GetRequiredService<PostgresMigrator>().MigrateAsync(CancellationToken.None);
-}
+    using var host = FunctionsApp.CreateBuilder(args).Build();
+    SettingsFailure.ValidateNow(host.Services); // before the host could log the failure with its stack trace
 
-await host.RunAsync();
+    // Core's start-up step runs before the worker connects to the Functions host, so no invocation
+    // can reach a schema that is not migrated yet; its wait for another instance's migration is
+    // bounded by Postgres:MigrationLockTimeout, inside the host's worker start-up timeout.
+    await SalesAutoStartup.RunAsync(host.Services, CancellationToken.None);
+    await host.RunAsync();
+});

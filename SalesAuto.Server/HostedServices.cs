@@ -1,24 +1,15 @@
 using Microsoft.Extensions.Options;
 using NCrontab;
+using SalesAuto.Core;
 using SalesAuto.Core.DeadLetters;
-using SalesAuto.Core.Observability;
-using SalesAuto.Core.Postgres;
 using SalesAuto.Core.RetryQueue;
 
 namespace SalesAuto.Server;
 
-/// <summary>Applies the migrations before the server listens (Postgres:MigrateOnStart).</summary>
-/// <remarks>It also creates the cycle monitor at start-up, so "no cycle for 3 intervals" counts from the start, not from the first health check.</remarks>
-internal sealed class MigrationHostedService(PostgresMigrator migrator, IOptions<PostgresOptions> options, CycleMonitor monitor) : IHostedService
+/// <summary>Core's start-up step (cycle monitor, bounded migrations) before the server listens, as the Functions app runs it before it connects to the host.</summary>
+internal sealed class MigrationHostedService(IServiceProvider services) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        _ = monitor;
-        if (options.Value.MigrateOnStart)
-        {
-            await migrator.MigrateAsync(cancellationToken);
-        }
-    }
+    public Task StartAsync(CancellationToken cancellationToken) => SalesAutoStartup.RunAsync(services, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

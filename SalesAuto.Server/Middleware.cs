@@ -1,108 +1,49 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using SalesAuto.Core.Http;
-using SalesAuto.Core.Observability;
 
 namespace SalesAuto.Server;
 
 /// <summary>
-/// X-Request-ID: taken from the caller when it is a sane token, made otherwise; echoed in the
-/// response, the request's <see cref="HttpContext.TraceIdentifier"/> (which problem+json bodies
-/// carry) and a logging scope, so every log line of the request names it.
+/// Core's <see cref="RequestPipeline"/> around every request (correlation id, metrics by route
+/// template, problem answers for whatever escapes a handler), plus problem+json for the empty
+/// 404 and 405 that routing leaves.
 /// </summary>
-internal sealed class CorrelationMiddleware(RequestDelegate next, ILogger<CorrelationMiddleware> logger)
+internal sealed class SalesAutoHttpMiddleware(RequestDelegate next, RequestPipeline pipeline)
 {
-    public async Task InvokeAsync(HttpContext context)
-    {
-        var id = CorrelationId.Apply(context);
-        using (logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id }))
-        {
-            await next(context);
-        }
-    }
-}
-
-/// <summary>Counts every request by route template (never the raw path), method and status.</summary>
-internal sealed class HttpMetricsMiddleware(RequestDelegate next, SalesAutoMetrics metrics)
-{
-    public const string UnmatchedRoute = "unmatched";
-
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await next(context);
-        }
-        finally
-        {
-            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? UnmatchedRoute;
-            metrics.ObserveHttpRequest(route, context.Request.Method, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
-        }
-    }
-}
-
-/// <summary>
-/// The last line of defence: whatever escapes a handler becomes problem+json. Kestrel's own
-/// request errors keep their status (413 body too large, 400 malformed); anything else is a bug,
-/// answered 500 with the correlation id and no exception text.
-/// </summary>
-internal sealed partial class ProblemExceptionMiddleware(RequestDelegate next, ILogger<ProblemExceptionMiddleware> logger)
-{
-    public async Task InvokeAsync(HttpContext context)
-    {
-        try
-        {
-            await next(context);
-            if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentType is null && context.Response.ContentLength is null)
+            var problem = await pipeline.RunAsync(context, () => next(context));
+            if (problem is not null)
             {
-                // An empty 404 or 405 from routing still answers in problem+json.
+                await problem.ExecuteAsync(context);
+            }
+            else if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentType is null && context.Response.ContentLength is null)
+            {
                 await StatusProblem(context).ExecuteAsync(context);
             }
         }
-        catch (BadHttpRequestException exception) when (!context.Response.HasStarted)
+        finally
         {
-            var problem = exception.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? Problems.TooLarge(context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0)
-                : Problems.BadRequest("The HTTP request is malformed.");
-            await problem.ExecuteAsync(context);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away: nothing to answer.
-        }
-        catch (Exception exception) when (!context.Response.HasStarted && Problems.ForDependencyFailure(exception) is { } unavailable)
-        {
-            DependencyFailed(logger, exception.GetType().Name);
-            await unavailable.ExecuteAsync(context);
-        }
-        catch (Exception exception) when (!context.Response.HasStarted)
-        {
-            UnhandledException(logger, exception.GetType().Name, exception);
-            await Problems.Internal().ExecuteAsync(context);
+            pipeline.Observe(context, (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText, started);
         }
     }
 
     private static ProblemResult StatusProblem(HttpContext context) => context.Response.StatusCode switch
     {
-        StatusCodes.Status404NotFound => Problems.NotFound($"No route matches {context.Request.Method} {context.Request.Path}."),
-        StatusCodes.Status405MethodNotAllowed => new ProblemResult(StatusCodes.Status405MethodNotAllowed, "method-not-allowed", "Method not allowed.", $"{context.Request.Method} is not allowed on {context.Request.Path}."),
+        StatusCodes.Status404NotFound => Problems.NoRoute(context.Request),
+        StatusCodes.Status405MethodNotAllowed => Problems.MethodNotAllowed(context.Request),
         var status => new ProblemResult(status, "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture), "Request failed.", $"The request failed with status {status}."),
     };
-
-    // No exception object: a Postgres message can quote row values.
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "A dependency failed ({ExceptionType}); answered 503")]
-    private static partial void DependencyFailed(ILogger logger, string exceptionType);
-
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} answered with 500")]
-    private static partial void UnhandledException(ILogger logger, string exceptionType, Exception exception);
 }
 
 /// <summary>
-/// CORS for the admin routes: allowed origins (Admin:AllowedOrigins) get the CORS headers and
-/// their preflights answered; any other cross-origin request is refused with 403, before it can
-/// act. Same-origin requests and requests without an Origin header pass untouched.
+/// CORS preflights of the admin routes: answered for Admin:AllowedOrigins, 403 for any other
+/// origin. Actual cross-origin requests are checked by Core's <see cref="AdminAuthorizer"/> on both
+/// hosts; on Azure Functions the platform's CORS setting answers preflights (docs/deploy.md).
 /// </summary>
 internal sealed class AdminCorsMiddleware(RequestDelegate next, IOptionsMonitor<AdminOptions> options)
 {
@@ -115,7 +56,8 @@ internal sealed class AdminCorsMiddleware(RequestDelegate next, IOptionsMonitor<
     public async Task InvokeAsync(HttpContext context)
     {
         string? origin = context.Request.Headers.Origin;
-        if (string.IsNullOrEmpty(origin) || !IsAdminPath(context.Request.Path) || IsSameOrigin(context.Request, origin))
+        var preflight = HttpMethods.IsOptions(context.Request.Method) && context.Request.Headers.ContainsKey("Access-Control-Request-Method");
+        if (!preflight || string.IsNullOrEmpty(origin) || !IsAdminPath(context.Request.Path))
         {
             await next(context);
             return;
@@ -130,17 +72,10 @@ internal sealed class AdminCorsMiddleware(RequestDelegate next, IOptionsMonitor<
         var headers = context.Response.Headers;
         headers.AccessControlAllowOrigin = origin;
         headers.Vary = "Origin";
-        if (HttpMethods.IsOptions(context.Request.Method) && context.Request.Headers.ContainsKey("Access-Control-Request-Method"))
-        {
-            headers.AccessControlAllowMethods = "GET, POST";
-            headers.AccessControlAllowHeaders = $"Content-Type, {AdminKeyValidator.HeaderName}, {CorrelationId.HeaderName}";
-            headers.AccessControlMaxAge = "600";
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return;
-        }
-
-        headers.AccessControlExposeHeaders = $"{CorrelationId.HeaderName}, Retry-After";
-        await next(context);
+        headers.AccessControlAllowMethods = "GET, POST";
+        headers.AccessControlAllowHeaders = $"Content-Type, {AdminKeyValidator.HeaderName}, {CorrelationId.HeaderName}";
+        headers.AccessControlMaxAge = "600";
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
     private static bool IsAdminPath(PathString path)
@@ -148,7 +83,4 @@ internal sealed class AdminCorsMiddleware(RequestDelegate next, IOptionsMonitor<
         var segments = path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
         return segments.Length >= 2 && string.Equals(segments[0], Routes.Prefix, StringComparison.OrdinalIgnoreCase) && AdminSegments.Contains(segments[1]);
     }
-
-    private static bool IsSameOrigin(HttpRequest request, string origin) =>
-        string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Text.Json;
+using SalesAuto.Core.Http;
 using SalesAuto.Core.Tests.Infrastructure;
 using static SalesAuto.Core.Tests.DeadLetters.DeadLetterTestData;
 
 namespace SalesAuto.Core.Tests.DeadLetters;
 
-/// <summary>SalesAuto.Server's rate limit and CORS on the admin routes.</summary>
+/// <summary>Core's authorization of the key routes (key, rate limit, CORS), here through SalesAuto.Server.</summary>
 public sealed class AdminRouteProtectionTests(PostgresSchema schema) : IClassFixture<PostgresSchema>
 {
     private const string OtherKey = "other-admin-key-9876543210";
@@ -115,6 +116,47 @@ public sealed class AdminRouteProtectionTests(PostgresSchema schema) : IClassFix
         using var same = Request(HttpMethod.Get, "/api/dlq/stats", server.BaseAddress.GetLeftPart(UriPartial.Authority));
         using var sameResponse = await server.Admin.SendAsync(same, TestContext.Token);
         Assert.Equal(HttpStatusCode.OK, sameResponse.StatusCode);
+    }
+
+    [Fact]
+    public async Task KeyRoutes_Answer401WithAChallenge_WhenTheKeyIsMissingOrWrong()
+    {
+        await using var server = await RunningServer.StartAsync(Settings());
+
+        foreach (var route in Routes.All.Where(r => r.Access == Routes.Access.Key))
+        {
+            var path = "/" + Routes.Prefix + "/" + route.Template.Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal).Replace("{campaignId}", "cam_1", StringComparison.Ordinal);
+            foreach (var key in new[] { null, "wrong-key-0123456789abcdef" })
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(route.Method), path) { Content = route.Method == "POST" ? RunningServer.Json("{}") : null };
+                if (key is not null)
+                {
+                    request.Headers.Add("x-functions-key", key);
+                }
+
+                using var response = await server.Client.SendAsync(request, TestContext.Token);
+                Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{route.Name} with key {key ?? "(none)"}: {(int)response.StatusCode}");
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+                Assert.Equal("SalesAuto-Key", challenge.Scheme);
+                Assert.Contains("header=\"x-functions-key\"", challenge.Parameter, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task KeyRoutes_FailClosed_WhenNoAdminKeyIsConfigured()
+    {
+        var settings = RunningServer.DefaultSettings(schema.ConnectionString, TestEnvironment.UniqueName("admin") + ":");
+        settings.Remove("Admin:Keys:tests");
+        await using var server = await RunningServer.StartAsync(settings);
+
+        using var withTheOldKey = await server.Admin.GetAsync("/api/dlq/stats", TestContext.Token);
+        using var health = await server.Client.GetAsync("/api/health", TestContext.Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, withTheOldKey.StatusCode);
+        Assert.Contains("No admin key is configured", (await ReadJsonAsync(withTheOldKey)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
     private Dictionary<string, string?> Settings()

@@ -85,9 +85,15 @@ public sealed class PostgresDeadLetterStoreTests(PostgresSchema schema) : IClass
     }
 
     [Fact]
-    public async Task AddAsync_DoesNothing_WhenTheListIsEmpty()
+    public async Task AddAsync_SendsNoCommand_WhenTheListIsEmpty()
     {
+        var rowsBefore = await ScalarAsync<long>(schema.DataSource, "select count(*) from dead_letters");
+        using var counter = new RoundTripCounter();
+
         await Store.AddAsync([], TestContext.Token);
+
+        Assert.Equal(0, counter.Count);
+        Assert.Equal(rowsBefore, await ScalarAsync<long>(schema.DataSource, "select count(*) from dead_letters"));
     }
 
     [Fact]

@@ -21,6 +21,8 @@ public sealed class OptionsValidationTests
     [InlineData("Webhooks:Sources:std:Kind", "StandardWebhooks", "Webhooks:Sources:std:Secrets:0")]
     [InlineData("Webhooks:Sources:hs:Secrets:0", "a-long-enough-secret", "Webhooks:Sources:hs:Kind")]
     [InlineData("Admin:Keys:ops", "short", "Admin:Keys:ops")]
+    [InlineData("Webhooks:Sources:hs:Kind", "Mailchimp", "Webhooks:Sources:hs:Kind")]
+    [InlineData("Postgres:MigrationLockTimeout", "00:00:00", "Postgres:MigrationLockTimeout")]
     [InlineData("DeadLetters:RetentionSchedule", "hourly", "DeadLetters:RetentionSchedule")]
     public async Task Start_Fails_NamingTheSetting_WhenSettingIsInvalid(string key, string value, string named)
     {
@@ -29,6 +31,11 @@ public sealed class OptionsValidationTests
         if (key == "Webhooks:Sources:std:Kind")
         {
             settings["Webhooks:Sources:std:Secrets:0"] = "not-a-whsec-secret";
+        }
+
+        if (key == "Webhooks:Sources:hs:Kind")
+        {
+            settings["Webhooks:Sources:hs:Secrets:0"] = "a-long-enough-secret";
         }
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => RunningServer.StartAsync(settings));

@@ -19,12 +19,12 @@ public sealed class HttpObservabilityTests(ServerFixture fixture) : IClassFixtur
 
         var series = await ScrapeAsync("salesauto_http_requests_total{");
 
-        var dlq = series.Where(line => line.Contains("route=\"/api/dlq/{id}\"", StringComparison.Ordinal)).ToList();
+        var dlq = series.Where(line => line.Contains("route=\"/api/dlq/{id:guid}\"", StringComparison.Ordinal)).ToList();
         Assert.Single(dlq);
         Assert.EndsWith(" 1000", dlq[0], StringComparison.Ordinal);
         Assert.All(
             series.Where(line => line.Contains("route=\"/api/dlq/", StringComparison.Ordinal)),
-            line => Assert.Matches("route=\"/api/dlq/(\\{id\\}|replay|ignore|stats)\"", line));
+            line => Assert.Matches("route=\"/api/dlq/(\\{id:guid\\}|replay|ignore|stats)\"", line));
         Assert.True(series.Count < 20, $"{series.Count} series");
     }
 

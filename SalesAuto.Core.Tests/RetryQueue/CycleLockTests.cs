@@ -4,7 +4,8 @@ using StackExchange.Redis;
 
 namespace SalesAuto.Core.Tests.RetryQueue;
 
-public sealed class CycleLockTests(RedisQueueFixture redis) : IClassFixture<RedisQueueFixture>
+/// <summary>The cycle lock on a single Redis and on a Redis Cluster (subclasses in RetryQueueClusterTests.cs).</summary>
+public abstract class CycleLockTests(RedisQueueFixture redis)
 {
     [Fact]
     public async Task TryAcquireCycleLock_ReturnsNull_WhileAnotherHolderHasIt()

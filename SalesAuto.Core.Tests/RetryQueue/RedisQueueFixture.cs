@@ -9,19 +9,32 @@ using StackExchange.Redis;
 namespace SalesAuto.Core.Tests.RetryQueue;
 
 /// <summary>
-/// A connection to the shared test Redis and a key prefix unique to one test class; each queue a
-/// test creates gets a prefix of its own under it, so tests never see each other's items. Every
-/// key under the class's prefix is deleted afterwards.
+/// A connection to the shared test Redis (or, in <see cref="ClusterQueueFixture"/>, the shared Redis
+/// Cluster) and a key prefix unique to one test class; each queue a test creates gets a prefix of
+/// its own under it, so tests never see each other's items. Every key under the class's prefix is
+/// deleted afterwards.
 /// </summary>
-public sealed class RedisQueueFixture : IAsyncLifetime
+public class RedisQueueFixture : IAsyncLifetime
 {
     private int _queues;
+
+    public RedisQueueFixture()
+        : this(TestEnvironment.RedisConnectionString)
+    {
+    }
+
+    protected RedisQueueFixture(string connectionString)
+    {
+        ConnectionString = connectionString;
+    }
 
     public string Prefix { get; } = TestEnvironment.UniqueName("rq") + ":";
 
     public ConnectionMultiplexer Redis { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisConnectionString);
+    public string ConnectionString { get; }
+
+    public async Task InitializeAsync() => Redis = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
 
     /// <summary>A key prefix no other queue of this run uses.</summary>
     public string NewPrefix() => $"{Prefix}{Interlocked.Increment(ref _queues)}:";
@@ -55,7 +68,8 @@ public sealed class RedisQueueFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         var keys = await KeysAsync(Prefix);
-        foreach (var chunk in keys.Chunk(500))
+        // One DEL per slot: a cluster refuses a multi-key command across slots (CROSSSLOT).
+        foreach (var chunk in keys.GroupBy(k => Redis.HashSlot(k)).SelectMany(slot => slot.Chunk(500)))
         {
             await Redis.GetDatabase().KeyDeleteAsync(chunk);
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SalesAuto.Core.Observability;
+using SalesAuto.Core.Redis;
 using StackExchange.Redis;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Http;
@@ -12,7 +13,7 @@ using SalesAuto.Core.Tests.Infrastructure;
 namespace SalesAuto.Core.Tests.RetryQueue;
 
 /// <summary>Short delays so that a whole retry schedule runs in about a second.</summary>
-public sealed class FastRetryFixture : ServerFixture
+public class FastRetryFixture : ServerFixture
 {
     protected override void Configure(IDictionary<string, string?> settings)
     {
@@ -27,7 +28,8 @@ public sealed class FastRetryFixture : ServerFixture
     }
 }
 
-public sealed class RetryCycleTests(FastRetryFixture fixture) : IClassFixture<FastRetryFixture>
+/// <summary>The retry cycle on a single Redis and on a Redis Cluster (subclasses in RetryQueueClusterTests.cs).</summary>
+public abstract class RetryCycleTests(FastRetryFixture fixture)
 {
     private RunningServer Server => fixture.Server;
 
@@ -211,6 +213,7 @@ public sealed class RetryCycleTests(FastRetryFixture fixture) : IClassFixture<Fa
         var orphan = new OrphanItem(new CanonicalEvent("lemlist", NewId("act"), "email.opened", DateTimeOffset.UtcNow, NewId("cam"), "pg@example.com", null, "{}"), 0, DateTimeOffset.UtcNow);
         await Queue.EnqueueAsync([(orphan, TimeSpan.Zero)], TestContext.Token);
         var settings = RunningServer.DefaultSettings($"Host=127.0.0.1;Port={TestEnvironment.ClosedPort()};Username=x;Password=y;Timeout=2", fixture.KeyPrefix);
+        settings["ConnectionStrings:Redis"] = Server.Services.GetRequiredService<IOptions<RedisOptions>>().Value.ConnectionString; // the fixture's Redis: single node or cluster
         settings["Postgres:MigrateOnStart"] = "false";
         settings["RetryQueue:Schedule"] = "*/1 * * * * *";
         await using var broken = await RunningServer.StartAsync(settings);

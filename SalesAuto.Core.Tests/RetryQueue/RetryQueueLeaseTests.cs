@@ -8,7 +8,8 @@ namespace SalesAuto.Core.Tests.RetryQueue;
 
 // Only the worker whose lease must expire gets the short lease; a worker that must still hold
 // its lease when it acks keeps the default minute, so a slow machine cannot fail these tests.
-public sealed class RetryQueueLeaseTests(RedisQueueFixture redis) : IClassFixture<RedisQueueFixture>
+/// <summary>Leases on a single Redis and on a Redis Cluster (subclasses in RetryQueueClusterTests.cs).</summary>
+public abstract class RetryQueueLeaseTests(RedisQueueFixture redis)
 {
     private static readonly TimeSpan ShortLease = TimeSpan.FromMilliseconds(300);
 
@@ -65,7 +66,7 @@ public sealed class RetryQueueLeaseTests(RedisQueueFixture redis) : IClassFixtur
         var metrics = new SalesAutoMetrics();
         var prefix = redis.NewPrefix();
         var ids = Enumerable.Range(1, 20).Select(i => $"evt_{i}").ToList();
-        await using (var doomed = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisConnectionString))
+        await using (var doomed = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
         {
             var killed = RedisQueueFixture.CreateQueue(doomed, prefix, configure: o => o.Lease = ShortLease);
             await killed.EnqueueAsync([.. ids.Select(id => (RedisQueueFixture.Orphan(id), TimeSpan.Zero))], TestContext.Token);
@@ -115,7 +116,7 @@ public sealed class RetryQueueLeaseTests(RedisQueueFixture redis) : IClassFixtur
         var connections = new List<ConnectionMultiplexer>();
         for (var i = 0; i < Workers; i++)
         {
-            connections.Add(await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisConnectionString));
+            connections.Add(await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString));
         }
 
         try

@@ -5,7 +5,8 @@ using StackExchange.Redis;
 
 namespace SalesAuto.Core.Tests.RetryQueue;
 
-public sealed class RetryQueueTests(RedisQueueFixture redis) : IClassFixture<RedisQueueFixture>
+/// <summary>The queue's contract, run on a single Redis (<see cref="SingleNodeRetryQueueTests"/>) and on a Redis Cluster (<see cref="ClusterRetryQueueTests"/>).</summary>
+public abstract class RetryQueueTests(RedisQueueFixture redis)
 {
     private static readonly TimeSpan Later = TimeSpan.FromMinutes(10);
 

@@ -12,8 +12,9 @@ namespace SalesAuto.Core.Tests.Webhooks;
 /// Base64(HMAC-SHA256(Base64-decoded part of whsec_..., "{webhook-id}.{webhook-timestamp}.{body}")),
 /// timestamp in Unix seconds, a space-delimited signature list
 /// (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#signature-scheme).
+/// Every test runs with the standard's headers (<c>webhook-*</c>) and with Svix's (<c>svix-*</c>): same rules.
 /// </summary>
-public sealed class StandardWebhooksVerificationTests
+public abstract class StandardWebhooksVerificationTests
 {
     // 24 random bytes, as the spec asks of a secret, and another for rotation.
     private const string Secret = "whsec_C2FsZXNhdXRvLXN0YW5kYXJkLXdlYmhvb2tz";
@@ -23,6 +24,15 @@ public sealed class StandardWebhooksVerificationTests
 
     private static readonly WebhookSourceOptions Source = new() { Kind = WebhookSourceKind.StandardWebhooks, Secrets = [Secret] };
 
+    /// <summary>The header family under test: <c>webhook</c> or <c>svix</c>.</summary>
+    protected abstract string Family { get; }
+
+    private string IdHeader => $"{Family}-id";
+
+    private string TimestampHeader => $"{Family}-timestamp";
+
+    private string SignatureHeader => $"{Family}-signature";
+
     [Fact]
     public void Verify_Succeeds_OnThePublishedTestVector()
     {
@@ -31,9 +41,9 @@ public sealed class StandardWebhooksVerificationTests
         clock.Now = DateTimeOffset.FromUnixTimeSeconds(1614265330);
         var source = new WebhookSourceOptions { Kind = WebhookSourceKind.StandardWebhooks, Secrets = ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] };
         var request = Request(path: "/api/webhooks/std");
-        request.Headers["webhook-id"] = "msg_p5jXN8AQM9LWM0D4loKWxJek";
-        request.Headers["webhook-timestamp"] = "1614265330";
-        request.Headers["webhook-signature"] = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+        request.Headers[IdHeader] = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+        request.Headers[TimestampHeader] = "1614265330";
+        request.Headers[SignatureHeader] = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
         Assert.True(verifier.Verify("std", source, request, """{"test": 2432232314}"""u8).Succeeded);
     }
@@ -52,11 +62,11 @@ public sealed class StandardWebhooksVerificationTests
     {
         var verifier = Verifier(out _, out _);
         var request = Request();
-        request.Headers["webhook-id"] = MessageId;
-        request.Headers["webhook-timestamp"] = Seconds(Now);
+        request.Headers[IdHeader] = MessageId;
+        request.Headers[TimestampHeader] = Seconds(Now);
         // A sender that (wrongly) keys the HMAC with the secret's text instead of its bytes.
         var wrong = HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes($"{MessageId}.{Seconds(Now)}.").Concat(Body).ToArray());
-        request.Headers["webhook-signature"] = "v1," + Convert.ToBase64String(wrong);
+        request.Headers[SignatureHeader] = "v1," + Convert.ToBase64String(wrong);
 
         Assert.Equal(VerificationResult.SignatureReason, verifier.Verify("std", Source, request, Body).Reason);
     }
@@ -70,7 +80,7 @@ public sealed class StandardWebhooksVerificationTests
         var result = verifier.Verify("std", Source, request, Body);
 
         Assert.Equal(VerificationResult.SignatureReason, result.Reason);
-        Assert.Equal("No v1 signature in webhook-signature matches a secret of source 'std' for this webhook-id, timestamp and body.", result.Detail);
+        Assert.Equal($"No v1 signature in {SignatureHeader} matches a secret of source 'std' for this {IdHeader}, timestamp and body.", result.Detail);
     }
 
     [Theory]
@@ -100,7 +110,7 @@ public sealed class StandardWebhooksVerificationTests
     {
         var verifier = Verifier(out _, out _);
         var request = Signed(Request(), MessageId, Seconds(Now), Body, Secret);
-        request.Headers["webhook-id"] = "msg_another";
+        request.Headers[IdHeader] = "msg_another";
 
         Assert.Equal(VerificationResult.SignatureReason, verifier.Verify("std", Source, request, Body).Reason);
     }
@@ -110,7 +120,7 @@ public sealed class StandardWebhooksVerificationTests
     {
         var verifier = Verifier(out _, out _);
         var request = Signed(Request(), MessageId, Seconds(Now), Body, Secret);
-        request.Headers["webhook-timestamp"] = Seconds(Now.AddSeconds(-1));
+        request.Headers[TimestampHeader] = Seconds(Now.AddSeconds(-1));
 
         Assert.Equal(VerificationResult.SignatureReason, verifier.Verify("std", Source, request, Body).Reason);
     }
@@ -120,9 +130,9 @@ public sealed class StandardWebhooksVerificationTests
     {
         var verifier = Verifier(out _, out _);
         var request = Signed(Request(), MessageId, Seconds(Now), Body, Secret);
-        var good = request.Headers["webhook-signature"].ToString();
+        var good = request.Headers[SignatureHeader].ToString();
         var stale = SignatureOf(MessageId, Seconds(Now), Body, OtherSecret);
-        request.Headers["webhook-signature"] = $"v1,{stale} v1a,aGVsbG8= v1,not-base64! {good} v1,{Convert.ToBase64String(new byte[32])}";
+        request.Headers[SignatureHeader] = $"v1,{stale} v1a,aGVsbG8= v1,not-base64! {good} v1,{Convert.ToBase64String(new byte[32])}";
 
         Assert.True(verifier.Verify("std", Source, request, Body).Succeeded);
     }
@@ -133,20 +143,21 @@ public sealed class StandardWebhooksVerificationTests
         var verifier = Verifier(out _, out _);
         var request = Signed(Request(), MessageId, Seconds(Now), Body, Secret);
         var good = SignatureOf(MessageId, Seconds(Now), Body, Secret);
-        request.Headers["webhook-signature"] = $"v2,{good} v1a,{good}";
+        request.Headers[SignatureHeader] = $"v2,{good} v1a,{good}";
 
         var result = verifier.Verify("std", Source, request, Body);
 
         Assert.Equal(VerificationResult.SignatureReason, result.Reason);
-        Assert.Equal("webhook-signature holds no v1 signature (other versions are ignored).", result.Detail);
+        Assert.Equal($"{SignatureHeader} holds no v1 signature (other versions are ignored).", result.Detail);
     }
 
     [Theory]
-    [InlineData("webhook-id", "signature", "webhook-id header is missing.")]
-    [InlineData("webhook-timestamp", "timestamp", "webhook-timestamp header is missing.")]
-    [InlineData("webhook-signature", "signature", "webhook-signature header is missing.")]
-    public void Verify_Fails_WhenAHeaderIsMissing(string header, string reason, string detail)
+    [InlineData("id", "signature")]
+    [InlineData("timestamp", "timestamp")]
+    [InlineData("signature", "signature")]
+    public void Verify_Fails_WhenAHeaderIsMissing(string part, string reason)
     {
+        var header = $"{Family}-{part}";
         var verifier = Verifier(out _, out _);
         var request = Signed(Request(), MessageId, Seconds(Now), Body, Secret);
         request.Headers.Remove(header);
@@ -154,13 +165,13 @@ public sealed class StandardWebhooksVerificationTests
         var result = verifier.Verify("std", Source, request, Body);
 
         Assert.Equal(reason, result.Reason);
-        Assert.Equal(detail, result.Detail);
+        Assert.Equal($"{header} header is missing.", result.Detail);
     }
 
     [Theory]
-    [InlineData("1795428000000", "webhook-timestamp is ")] // milliseconds: far in the future
-    [InlineData("2026-11-23T10:00:00Z", "webhook-timestamp must be a Unix time in seconds (digits only).")]
-    [InlineData("-5", "webhook-timestamp must be a Unix time in seconds (digits only).")]
+    [InlineData("1795428000000", "{0} is ")] // milliseconds: far in the future
+    [InlineData("2026-11-23T10:00:00Z", "{0} must be a Unix time in seconds (digits only).")]
+    [InlineData("-5", "{0} must be a Unix time in seconds (digits only).")]
     public void Verify_FailsWithTimestamp_WhenTimestampIsNotUnixSecondsNow(string timestamp, string detailStart)
     {
         var verifier = Verifier(out _, out _);
@@ -169,13 +180,13 @@ public sealed class StandardWebhooksVerificationTests
         var result = verifier.Verify("std", Source, request, Body);
 
         Assert.Equal(VerificationResult.TimestampReason, result.Reason);
-        Assert.StartsWith(detailStart, result.Detail, StringComparison.Ordinal);
+        Assert.StartsWith(string.Format(CultureInfo.InvariantCulture, detailStart, TimestampHeader), result.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData(-301, "webhook-timestamp is 5 minutes 1 second in the past; the tolerance is 5 minutes.")]
-    [InlineData(301, "webhook-timestamp is 5 minutes 1 second in the future; the tolerance is 5 minutes.")]
-    [InlineData(-7200, "webhook-timestamp is 2 hours in the past; the tolerance is 5 minutes.")]
+    [InlineData(-301, "{0} is 5 minutes 1 second in the past; the tolerance is 5 minutes.")]
+    [InlineData(301, "{0} is 5 minutes 1 second in the future; the tolerance is 5 minutes.")]
+    [InlineData(-7200, "{0} is 2 hours in the past; the tolerance is 5 minutes.")]
     public void Verify_FailsWithTimestamp_WhenOutsideTheWindow(int offsetSeconds, string detail)
     {
         var verifier = Verifier(out _, out _);
@@ -184,7 +195,7 @@ public sealed class StandardWebhooksVerificationTests
         var result = verifier.Verify("std", Source, request, Body);
 
         Assert.Equal(VerificationResult.TimestampReason, result.Reason);
-        Assert.Equal(detail, result.Detail);
+        Assert.Equal(string.Format(CultureInfo.InvariantCulture, detail, TimestampHeader), result.Detail);
     }
 
     [Theory]
@@ -198,19 +209,90 @@ public sealed class StandardWebhooksVerificationTests
         Assert.True(verifier.Verify("std", Source, request, Body).Succeeded);
     }
 
-    private static string Seconds(DateTimeOffset at) => at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+    protected static string Seconds(DateTimeOffset at) => at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
-    private static string SignatureOf(string id, string timestamp, byte[] body, string secret)
+    protected static string SignatureOf(string id, string timestamp, byte[] body, string secret)
     {
         var key = Convert.FromBase64String(secret["whsec_".Length..]);
         return Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{timestamp}.").Concat(body).ToArray()));
     }
 
-    private static HttpRequest Signed(HttpRequest request, string id, string timestamp, byte[] body, string secret)
+    private HttpRequest Signed(HttpRequest request, string id, string timestamp, byte[] body, string secret)
     {
-        request.Headers["webhook-id"] = id;
-        request.Headers["webhook-timestamp"] = timestamp;
-        request.Headers["webhook-signature"] = "v1," + SignatureOf(id, timestamp, body, secret);
+        request.Headers[IdHeader] = id;
+        request.Headers[TimestampHeader] = timestamp;
+        request.Headers[SignatureHeader] = "v1," + SignatureOf(id, timestamp, body, secret);
         return request;
+    }
+}
+
+/// <summary>Standard Webhooks with the standard's own header names.</summary>
+public sealed class StandardWebhooksHeaderVerificationTests : StandardWebhooksVerificationTests
+{
+    protected override string Family => "webhook";
+}
+
+/// <summary>Standard Webhooks with Svix's header names, and deliveries that carry both families.</summary>
+public sealed class SvixHeaderVerificationTests : StandardWebhooksVerificationTests
+{
+    private const string Secret = "whsec_C2FsZXNhdXRvLXN0YW5kYXJkLXdlYmhvb2tz";
+    private static readonly byte[] Body = """{"id":"evt_2","type":"email.sent"}"""u8.ToArray();
+    private static readonly WebhookSourceOptions Source = new() { Kind = WebhookSourceKind.StandardWebhooks, Secrets = [Secret] };
+
+    protected override string Family => "svix";
+
+    [Fact]
+    public void Verify_Succeeds_WhenBothFamiliesCarryTheSameSignature()
+    {
+        var verifier = Verifier(out _, out _);
+        var request = Request();
+        SignAs(request, "webhook", "msg_1", Secret);
+        SignAs(request, "svix", "msg_1", Secret);
+
+        Assert.True(verifier.Verify("std", Source, request, Body).Succeeded);
+    }
+
+    [Fact]
+    public void Verify_ReadsTheSvixFamily_WhenTheStandardFamilyIsIncomplete()
+    {
+        var verifier = Verifier(out _, out _);
+        var request = Request();
+        SignAs(request, "svix", "msg_1", Secret);
+        request.Headers["webhook-id"] = "msg_unrelated";
+
+        Assert.True(verifier.Verify("std", Source, request, Body).Succeeded);
+    }
+
+    [Fact]
+    public void Verify_FailsNamingTheMissingHeader_WhenOneDeliveryMixesTheFamilies()
+    {
+        var verifier = Verifier(out _, out _);
+        var request = Request();
+        SignAs(request, "svix", "msg_1", Secret);
+        request.Headers.Remove("svix-id");
+        request.Headers["webhook-id"] = "msg_1"; // the signed id, but under the other family's name
+
+        var result = verifier.Verify("std", Source, request, Body);
+
+        Assert.Equal(VerificationResult.TimestampReason, result.Reason);
+        Assert.Equal("webhook-timestamp header is missing.", result.Detail);
+    }
+
+    [Fact]
+    public void Verify_NamesTheStandardHeaders_WhenNeitherFamilyIsPresent()
+    {
+        var verifier = Verifier(out _, out _);
+
+        var result = verifier.Verify("std", Source, Request(), Body);
+
+        Assert.Equal("webhook-id header is missing.", result.Detail);
+    }
+
+    private static void SignAs(HttpRequest request, string family, string id, string secret)
+    {
+        var timestamp = Seconds(Now);
+        request.Headers[$"{family}-id"] = id;
+        request.Headers[$"{family}-timestamp"] = timestamp;
+        request.Headers[$"{family}-signature"] = "v1," + SignatureOf(id, timestamp, Body, secret);
     }
 }

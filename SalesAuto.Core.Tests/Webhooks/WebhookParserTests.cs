@@ -246,7 +246,7 @@ public sealed class WebhookParserTests
     [InlineData(WebhookSourceKind.Lemlist, """{"_id":"a","type":"emailsSent","campaignId":"c","leadEmail":"a@b.c"}""", "'createdAt' is required")]
     [InlineData(WebhookSourceKind.Lemlist, """{"_id":"a","type":"emailsSent","createdAt":"2026-11-23T10:00:00Z","leadEmail":"a@b.c"}""", "'campaignId' is required for type 'emailsSent'")]
     [InlineData(WebhookSourceKind.Lemlist, """{"_id":"a","type":"emailsSent","createdAt":"2026-11-23T10:00:00Z","campaignId":"c"}""", "'leadEmail' is required for type 'emailsSent'")]
-    [InlineData(WebhookSourceKind.Lemlist, """{"_id":"a","type":"emailsSent","createdAt":"2026-11-23T10:00:00Z","campaignId":"c","leadEmail":"nobody"}""", "'leadEmail' must be an email address (3 to 320 characters with an '@')")]
+    [InlineData(WebhookSourceKind.Lemlist, """{"_id":"a","type":"emailsSent","createdAt":"2026-11-23T10:00:00Z","campaignId":"c","leadEmail":"nobody"}""", "'leadEmail' must be an email address (3 to 320 characters, one '@' with text on both sides, no spaces or control characters)")]
     // Canonical fields
     [InlineData(WebhookSourceKind.StandardWebhooks, """{"type":"t","occurredAt":"2026-11-23T10:00:00Z","crmContactId":"1"}""", "'id' is required")]
     [InlineData(WebhookSourceKind.StandardWebhooks, """{"id":null,"type":"t","occurredAt":"2026-11-23T10:00:00Z","crmContactId":"1"}""", "'id' is required")]
@@ -264,7 +264,7 @@ public sealed class WebhookParserTests
     [InlineData(WebhookSourceKind.StandardWebhooks, """{"id":"e","type":"t","occurredAt":"2026-11-23T10:00:00Z","campaignId":"c"}""", "either 'campaignId' and 'email', or 'crmContactId', is required")]
     [InlineData(WebhookSourceKind.StandardWebhooks, """{"id":"e","type":"t","occurredAt":"2026-11-23T10:00:00Z","email":"a@b.c"}""", "either 'campaignId' and 'email', or 'crmContactId', is required")]
     [InlineData(WebhookSourceKind.StandardWebhooks, """{"id":"e","type":"t","occurredAt":"2026-11-23T10:00:00Z","campaignId":"c","email":7}""", "'email' must be a string")]
-    [InlineData(WebhookSourceKind.StandardWebhooks, """{"id":"e","type":"t","occurredAt":"2026-11-23T10:00:00Z","campaignId":"c","email":"@"}""", "'email' must be an email address (3 to 320 characters with an '@')")]
+    [InlineData(WebhookSourceKind.StandardWebhooks, """{"id":"e","type":"t","occurredAt":"2026-11-23T10:00:00Z","campaignId":"c","email":"@"}""", "'email' must be an email address (3 to 320 characters, one '@' with text on both sides, no spaces or control characters)")]
     [InlineData(WebhookSourceKind.StandardWebhooks, """{"id":"e","type":"t","occurredAt":"2026-11-23T10:00:00Z","crmContactId":{"id":1}}""", "'crmContactId' must be a string")]
     // What Postgres cannot store as jsonb
     [InlineData(WebhookSourceKind.StandardWebhooks, """{"id":"e\u0000","type":"t","occurredAt":"2026-11-23T10:00:00Z","crmContactId":"1"}""", "strings must not contain the NUL character (\\u0000) (at 'id')")]
@@ -357,7 +357,7 @@ public sealed class WebhookParserTests
         }
 
         Assert.True(Parse(WebhookSourceKind.StandardWebhooks, Body(320).ToJsonString()).Succeeded);
-        Assert.Equal("'email' must be an email address (3 to 320 characters with an '@')", Parse(WebhookSourceKind.StandardWebhooks, Body(321).ToJsonString()).Error);
+        Assert.Equal("'email' must be an email address (3 to 320 characters, one '@' with text on both sides, no spaces or control characters)", Parse(WebhookSourceKind.StandardWebhooks, Body(321).ToJsonString()).Error);
     }
 
     [Theory]

@@ -1,10 +1,10 @@
-using System.Net.Mail;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
+using SalesAuto.Core.Postgres;
 using SalesAuto.Core.RetryQueue;
 
 namespace SalesAuto.Core.Enrollments;
@@ -33,19 +33,13 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQue
         var problems = new[]
         {
             JsonRequestBody.RequiredString(root, "campaignId", MaxIdLength, out var campaignId),
-            JsonRequestBody.RequiredString(root, "email", 320, out var email),
+            JsonRequestBody.RequiredEmail(root, "email", out var email),
             JsonRequestBody.OptionalString(root, "crmContactId", MaxIdLength, out var crmContactId),
-            JsonRequestBody.OptionalString(root, "campaignName", 500, out var campaignName),
+            JsonRequestBody.OptionalString(root, "campaignName", 500, out var campaignName, identifier: false),
         };
         if (problems.FirstOrDefault(p => p is not null) is { } problem)
         {
             return problem;
-        }
-
-        email = email.ToLowerInvariant();
-        if (!MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
-        {
-            return Problems.BadRequest("'email' is not a valid email address.");
         }
 
         Enrollment enrollment;
@@ -53,7 +47,7 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQue
         {
             enrollment = await store.UpsertAsync(campaignId, email, crmContactId, campaignName, cancellationToken).ConfigureAwait(false);
         }
-        catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
+        catch (NpgsqlException exception) when (PostgresFailures.IsOutage(exception) && !cancellationToken.IsCancellationRequested)
         {
             metrics.PostgresErrors.Inc();
             Log.EnrollmentStoreFailed(logger, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");
@@ -96,7 +90,12 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQue
         ArgumentNullException.ThrowIfNull(context);
         if (string.IsNullOrWhiteSpace(campaignId) || campaignId.Length > MaxIdLength)
         {
-            return Problems.BadRequest($"The campaign id must be 1 to {MaxIdLength} characters.");
+            return Problems.BadRequest($"The campaign id must be 1 to {MaxIdLength} characters.", new Dictionary<string, object?> { ["field"] = "campaignId" });
+        }
+
+        if (JsonText.TextProblem(campaignId, identifier: true) is { } problem)
+        {
+            return Problems.BadRequest($"The campaign id {problem}.", new Dictionary<string, object?> { ["field"] = "campaignId" });
         }
 
         try
@@ -106,7 +105,7 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, IRetryQue
                 ? Problems.NotFound($"Campaign '{campaignId}' has no enrollments.")
                 : Results.Json(stats, JsonDefaults.Options);
         }
-        catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
+        catch (NpgsqlException exception) when (PostgresFailures.IsOutage(exception) && !cancellationToken.IsCancellationRequested)
         {
             metrics.PostgresErrors.Inc();
             Log.EnrollmentStoreFailed(logger, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");

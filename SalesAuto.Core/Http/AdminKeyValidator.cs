@@ -50,10 +50,13 @@ public sealed class AdminKeyValidator(IOptionsMonitor<AdminOptions> options)
         return match;
     }
 
-    /// <summary>Who is acting: the key name SalesAuto.Server authenticated, else "function-key" (Functions checked it).</summary>
+    /// <summary>Who is acting: the name of the admin key <see cref="AdminAuthorizer"/> accepted for this request.</summary>
+    /// <exception cref="InvalidOperationException">The request was not authorized (a route that is not a key route).</exception>
     public static string Caller(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Items.TryGetValue(CallerItem, out var caller) && caller is string name ? name : "function-key";
+        return context.Items.TryGetValue(CallerItem, out var caller) && caller is string name
+            ? name
+            : throw new InvalidOperationException("The caller is known only on key routes, after AdminAuthorizer accepted the request.");
     }
 }

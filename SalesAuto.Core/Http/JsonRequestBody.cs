@@ -97,8 +97,13 @@ public static class JsonRequestBody
         return true;
     }
 
-    /// <summary>An optional string member: null when absent or null; a problem when it has another type, is empty, or is longer than <paramref name="maxLength"/>.</summary>
-    public static ProblemResult? OptionalString(JsonElement root, string name, int maxLength, out string? value)
+    /// <summary>
+    /// An optional string member: null when absent or null; a 400 naming the member when it has
+    /// another type, is empty or longer than <paramref name="maxLength"/>, or holds what cannot be
+    /// stored or shown safely (<see cref="JsonText.TextProblem"/>; <paramref name="identifier"/>
+    /// also refuses bidirectional controls).
+    /// </summary>
+    public static ProblemResult? OptionalString(JsonElement root, string name, int maxLength, out string? value, bool identifier = true)
     {
         value = null;
         if (!root.TryGetProperty(name, out var property) || property.ValueKind == JsonValueKind.Null)
@@ -108,22 +113,58 @@ public static class JsonRequestBody
 
         if (property.ValueKind != JsonValueKind.String)
         {
-            return Problems.BadRequest($"'{name}' must be a string.");
+            return Problems.BadRequest($"'{name}' must be a string; it is {JsonText.Describe(property)}.", Field(name));
         }
 
-        value = property.GetString()!.Trim();
-        return value.Length == 0 || value.Length > maxLength
-            ? Problems.BadRequest($"'{name}' must be 1 to {maxLength} characters.")
-            : null;
+        if (!JsonText.TryGetString(property, out var text))
+        {
+            return Problems.BadRequest($"'{name}' must be valid Unicode (no unpaired surrogate).", Field(name));
+        }
+
+        text = text.Trim();
+        if (text.Length == 0 || text.Length > maxLength)
+        {
+            return Problems.BadRequest($"'{name}' must be 1 to {maxLength} characters.", Field(name));
+        }
+
+        if (JsonText.TextProblem(text, identifier) is { } problem)
+        {
+            return Problems.BadRequest($"'{name}' {problem}.", Field(name));
+        }
+
+        value = text;
+        return null;
     }
 
     /// <summary>A required string member, with the same rules.</summary>
-    public static ProblemResult? RequiredString(JsonElement root, string name, int maxLength, out string value)
+    public static ProblemResult? RequiredString(JsonElement root, string name, int maxLength, out string value, bool identifier = true)
     {
-        var problem = OptionalString(root, name, maxLength, out var optional);
+        var problem = OptionalString(root, name, maxLength, out var optional, identifier);
         value = optional ?? string.Empty;
-        return problem ?? (optional is null ? Problems.BadRequest($"'{name}' is required.") : null);
+        return problem ?? (optional is null ? Problems.BadRequest($"'{name}' is required.", Field(name)) : null);
     }
+
+    /// <summary>A required email member, normalised by the one rule (<see cref="EmailAddress"/>).</summary>
+    public static ProblemResult? RequiredEmail(JsonElement root, string name, out string value)
+    {
+        var problem = RequiredString(root, name, EmailAddress.MaxLength, out var text);
+        value = string.Empty;
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (EmailAddress.Normalize(text) is not { } email)
+        {
+            return Problems.BadRequest($"'{name}' must be {EmailAddress.Rule}.", Field(name));
+        }
+
+        value = email;
+        return null;
+    }
+
+    // Problem details name the member in a machine-readable extension too.
+    private static Dictionary<string, object?> Field(string name) => new() { ["field"] = name };
 
     private static ProblemResult TooLarge(int maxBytes) =>
         new(StatusCodes.Status413PayloadTooLarge, "body-too-large", "The body is too large.",

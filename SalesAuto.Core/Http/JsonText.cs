@@ -55,6 +55,38 @@ internal static class JsonText
         return true;
     }
 
+    /// <summary>
+    /// Why <paramref name="text"/> cannot be an identifier or a name SalesAuto stores and shows:
+    /// what Postgres cannot store (NUL, a lone surrogate), control characters, and for identifiers
+    /// also the bidirectional overrides and isolates that make one id display as another
+    /// (CVE-2021-42574, "Trojan Source"). Null when it is fine.
+    /// </summary>
+    public static string? TextProblem(string text, bool identifier)
+    {
+        if (!IsStorable(text))
+        {
+            return "must be valid Unicode without NUL characters";
+        }
+
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) && (identifier || c is not ('\t' or '\n' or '\r')))
+            {
+                return "must not contain control characters";
+            }
+
+            if (identifier && IsBidiControl(c))
+            {
+                return "must not contain bidirectional control characters";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The bidirectional embedding, override and isolate controls (U+202A..U+202E, U+2066..U+2069) and the marks U+200E, U+200F, U+061C.</summary>
+    public static bool IsBidiControl(char c) => c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F' or '\u061C';
+
     /// <summary>The value shortened for quoting in a problem detail, never cut inside a surrogate pair.</summary>
     public static string Truncate(string text)
     {

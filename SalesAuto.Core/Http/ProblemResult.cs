@@ -91,6 +91,20 @@ public static class Problems
     public static ProblemResult NotFound(string detail) =>
         new(StatusCodes.Status404NotFound, "not-found", "Not found.", detail);
 
+    /// <summary>404: no route matches the request (the path quoted, shortened).</summary>
+    public static ProblemResult NoRoute(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return NotFound($"No route matches {request.Method} {JsonText.Truncate(request.Path.Value ?? "/")}.");
+    }
+
+    /// <summary>405: the route exists for other methods.</summary>
+    public static ProblemResult MethodNotAllowed(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new(StatusCodes.Status405MethodNotAllowed, "method-not-allowed", "Method not allowed.", $"{request.Method} is not allowed on {JsonText.Truncate(request.Path.Value ?? "/")}.");
+    }
+
     /// <summary>409: a conflicting state.</summary>
     public static ProblemResult Conflict(string detail) =>
         new(StatusCodes.Status409Conflict, "conflict", "Conflict.", detail);
@@ -117,7 +131,7 @@ public static class Problems
     /// </summary>
     public static ProblemResult? ForDependencyFailure(Exception exception) => exception switch
     {
-        Npgsql.NpgsqlException or TimeoutException => Unavailable("Postgres is unavailable. Retry later.", RetryAfterOf(exception)),
+        _ when Postgres.PostgresFailures.IsOutage(exception) => Unavailable("Postgres is unavailable. Retry later.", RetryAfterOf(exception)),
         RetryQueue.RetryQueueUnavailableException or StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => Unavailable("Redis is unavailable. Retry later.", RetryAfterOf(exception)),
         _ => null,
     };

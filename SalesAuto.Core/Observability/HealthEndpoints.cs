@@ -1,11 +1,10 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
 using SalesAuto.Core.Http;
 
 namespace SalesAuto.Core.Observability;
 
 /// <summary><c>GET /api/health</c> and <c>GET /api/metrics</c>, shared by both hosts.</summary>
-public sealed class HealthEndpoints(HealthService health, SalesAutoMetrics metrics, MetricsRefresher refresher, IOptionsMonitor<MetricsOptions> options, AdminKeyValidator keys)
+public sealed class HealthEndpoints(HealthService health, SalesAutoMetrics metrics, MetricsRefresher refresher)
 {
     /// <summary>200 healthy or degraded, 503 unhealthy, with a per-component breakdown.</summary>
     public async Task<IResult> GetHealthAsync(HttpContext context, CancellationToken cancellationToken)
@@ -17,18 +16,12 @@ public sealed class HealthEndpoints(HealthService health, SalesAutoMetrics metri
     }
 
     /// <summary>
-    /// The Prometheus text exposition of this instance's registry. With <c>Metrics:RequireKey</c>
-    /// the scraper must present an admin key; the check is here, not in the host, so the route can
-    /// stay anonymous on Functions and the setting works the same on both hosts.
+    /// The Prometheus text exposition of this instance's registry. <c>Metrics:RequireKey</c> is
+    /// enforced before this runs, by <see cref="AdminAuthorizer"/>, the same on both hosts.
     /// </summary>
     public async Task<IResult> GetMetricsAsync(HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (options.CurrentValue.RequireKey && keys.Authenticate(context.Request) is null)
-        {
-            return Problems.Unauthorized("key-invalid", $"Metrics:RequireKey is set: present an admin key in the {AdminKeyValidator.HeaderName} header or the {AdminKeyValidator.QueryName} query parameter.");
-        }
-
         await refresher.RefreshIfStaleAsync(cancellationToken).ConfigureAwait(false);
         using var buffer = new MemoryStream();
         await metrics.Registry.CollectAndExportAsTextAsync(buffer, cancellationToken).ConfigureAwait(false);

@@ -8,9 +8,10 @@ namespace SalesAuto.Core.Observability;
 /// Keeps the gauges current without a scan per scrape: the queue's depth comes from ZCARD and
 /// its oldest due item from one ZRANGE, both O(1)/O(log n); unresolved dead letters from the
 /// trigger-kept counts table. A scrape refreshes them only when the last refresh is older than
-/// <see cref="MaxAge"/> (the cycle refreshes them too).
+/// <see cref="MaxAge"/> (the cycle refreshes them too). Each refresh also offers its reading to
+/// <see cref="QueueHistory"/>, the console's last hour.
 /// </summary>
-public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSource, SalesAutoMetrics metrics, TimeProvider time, DependencyCircuits circuits)
+public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSource, SalesAutoMetrics metrics, QueueHistory history, TimeProvider time, DependencyCircuits circuits)
 {
     /// <summary>How stale the gauges may be before a scrape refreshes them.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
@@ -33,13 +34,15 @@ public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSou
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         // Stamped first: during an outage a scrape waits for a timeout at most once per MaxAge.
-        Interlocked.Exchange(ref _refreshedAtTicks, time.GetUtcNow().UtcTicks);
-        await RefreshQueueAsync(cancellationToken).ConfigureAwait(false);
-        await RefreshDeadLettersAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        Interlocked.Exchange(ref _refreshedAtTicks, now.UtcTicks);
+        var depth = await RefreshQueueAsync(cancellationToken).ConfigureAwait(false);
+        var unresolved = await RefreshDeadLettersAsync(cancellationToken).ConfigureAwait(false);
+        history.Record(new QueueSample(now, depth?.Due, depth?.Leased, depth?.OldestDueAge.TotalSeconds, unresolved));
     }
 
     // dead_letter_counts is kept exact by triggers: a handful of rows, whatever the table's size.
-    private async Task RefreshDeadLettersAsync(CancellationToken cancellationToken)
+    private async Task<long?> RefreshDeadLettersAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -50,14 +53,16 @@ public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSou
                 return (long)(await command.ExecuteScalarAsync(token).ConfigureAwait(false))!;
             }, cancellationToken).ConfigureAwait(false);
             metrics.DeadLettersUnresolved.Set(unresolved);
+            return unresolved;
         }
         catch (NpgsqlException)
         {
             metrics.PostgresErrors.Inc();
+            return null;
         }
     }
 
-    private async Task RefreshQueueAsync(CancellationToken cancellationToken)
+    private async Task<QueueDepth?> RefreshQueueAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -65,10 +70,12 @@ public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSou
             metrics.OrphanQueueDepth.WithLabels("due").Set(depth.Due);
             metrics.OrphanQueueDepth.WithLabels("leased").Set(depth.Leased);
             metrics.OrphanOldestDueAge.Set(depth.OldestDueAge.TotalSeconds);
+            return depth;
         }
         catch (RetryQueueUnavailableException)
         {
             metrics.RedisErrors.Inc();
+            return null;
         }
     }
 }

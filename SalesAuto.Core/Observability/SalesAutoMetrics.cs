@@ -11,9 +11,13 @@ public sealed class SalesAutoMetrics
     /// <summary>Outcomes of one webhook event.</summary>
     public static readonly IReadOnlyList<string> EventOutcomes = ["applied", "duplicate", "orphaned", "failed"];
 
-    /// <summary>Why a webhook delivery was rejected.</summary>
+    /// <summary>
+    /// Why a webhook delivery was rejected before any of its events was processed. A delivery whose
+    /// events could not be stored or parked (a dependency down, the queue full) is not a rejection:
+    /// its events count once, as <c>failed</c> in <see cref="EventOutcomes"/>.
+    /// </summary>
     public static readonly IReadOnlyList<string> RejectReasons =
-        ["unknown_source", "signature", "timestamp", "too_large", "unsupported_media_type", "malformed", "queue_unavailable"];
+        ["unknown_source", "signature", "timestamp", "too_large", "unsupported_media_type", "malformed"];
 
     /// <summary>Outcomes of one orphan retry.</summary>
     public static readonly IReadOnlyList<string> OrphanOutcomes = ["applied", "duplicate", "rescheduled", "dead_lettered", "released"];
@@ -33,8 +37,8 @@ public sealed class SalesAutoMetrics
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
 
-        WebhookEvents = factory.CreateCounter("salesauto_webhook_events_total", "Webhook events received, by source and outcome (applied, duplicate, orphaned, failed).", "source", "outcome");
-        WebhookRejected = factory.CreateCounter("salesauto_webhook_rejected_total", "Webhook deliveries rejected before processing, by source and reason.", "source", "reason");
+        WebhookEvents = factory.CreateCounter("salesauto_webhook_events_total", "Webhook events of verified deliveries, by source and outcome (applied, duplicate, orphaned; failed: neither stored nor parked because Postgres or Redis is down or the retry queue is full, and the delivery was answered 503).", "source", "outcome");
+        WebhookRejected = factory.CreateCounter("salesauto_webhook_rejected_total", "Webhook deliveries rejected before any event was processed, by source and reason (unknown_source, signature, timestamp, too_large, unsupported_media_type, malformed).", "source", "reason");
         OrphansEnqueued = factory.CreateCounter("salesauto_orphans_enqueued_total", "Orphan events parked in the retry queue, by source.", "source");
         OrphansProcessed = factory.CreateCounter("salesauto_orphans_processed_total", "Orphan retries, by outcome (applied, duplicate, rescheduled, dead_lettered, released).", "outcome");
         OrphansDeadLettered = factory.CreateCounter("salesauto_orphans_dead_lettered_total", "Orphans that exhausted their attempts and became dead letters.");

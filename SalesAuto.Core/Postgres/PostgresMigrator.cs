@@ -25,10 +25,7 @@ public sealed class PostgresMigrator(IOptions<PostgresOptions> options, ILogger<
 
         await using var lockConnection = new NpgsqlConnection(connectionString);
         await lockConnection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var take = new NpgsqlCommand($"select pg_advisory_lock({AdvisoryLockKey})", lockConnection))
-        {
-            await take.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await TakeLockAsync(lockConnection, options.Value.MigrationLockTimeout, cancellationToken).ConfigureAwait(false);
 
         try
         {
@@ -58,6 +55,24 @@ public sealed class PostgresMigrator(IOptions<PostgresOptions> options, ILogger<
         }
     }
 
+    // pg_try_advisory_lock in a loop rather than pg_advisory_lock: the wait is bounded, and a
+    // stuck migration elsewhere stops this instance with a sentence instead of hanging it.
+    private static async Task TakeLockAsync(NpgsqlConnection connection, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        await using var take = new NpgsqlCommand($"select pg_try_advisory_lock({AdvisoryLockKey})", connection);
+        while (!(bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+        {
+            if (DateTimeOffset.UtcNow >= deadline)
+            {
+                throw new MigrationLockTimeoutException(
+                    $"Another instance held the migration lock for longer than Postgres:MigrationLockTimeout ({timeout}); this instance stops without migrating. Raise the setting or migrate in a deployment step (docs/deploy.md).");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private sealed class DbUpLog(ILogger logger) : IUpgradeLog
     {
         public void LogTrace(string format, params object[] args) { }
@@ -83,3 +98,6 @@ internal static class NpgsqlConnectionSchemaExtensions
         return command.ExecuteScalar() as string ?? "public";
     }
 }
+
+/// <summary>The migration lock was not acquired within <c>Postgres:MigrationLockTimeout</c>.</summary>
+public sealed class MigrationLockTimeoutException(string message) : Exception(message);

@@ -28,6 +28,15 @@ public sealed class PostgresOptions
     [Range(0, 1000, ErrorMessage = "Postgres:MaxAutoPrepare must be between 0 and 1000.")]
     public int MaxAutoPrepare { get; set; } = 20;
 
-    /// <summary><c>Postgres:MigrateOnStart</c>: apply migrations when the host starts (SalesAuto.Server default true).</summary>
+    /// <summary><c>Postgres:MigrateOnStart</c>: apply migrations when the host starts (both hosts; default true).</summary>
     public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>
+    /// <c>Postgres:MigrationLockTimeout</c>: how long a starting instance waits for another
+    /// instance's migration (the advisory lock) before it gives up and stops. The Functions worker
+    /// migrates before it connects to the host, so this keeps its start-up inside the host's
+    /// worker start-up timeout (docs/deploy.md).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Postgres:MigrationLockTimeout must be between 100 ms and 10 minutes.")]
+    public TimeSpan MigrationLockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -13,16 +13,19 @@ namespace SalesAuto.Core.Resilience;
 /// </summary>
 public static class DependencyFailures
 {
-    /// <summary>Whether <paramref name="exception"/> from a Postgres call means Postgres is unreachable, stalled or overloaded.</summary>
+    /// <summary>
+    /// Whether <paramref name="exception"/> from a Postgres call means Postgres is unreachable,
+    /// stalled or overloaded: <see cref="Postgres.PostgresFailures.IsOutage"/> (the one rule the
+    /// handlers answer 503 by), less contention, plus the breaker's own attempt timeout.
+    /// </summary>
     public static bool IsPostgresOutage(Exception exception) => exception switch
     {
-        TimeoutRejectedException or TimeoutException => true,
-        PostgresException postgres => IsOutageState(postgres.SqlState),
+        TimeoutRejectedException => true,
         // A bug in the caller (two commands on one connection), not an outage.
         NpgsqlOperationInProgressException => false,
-        // Client side: could not connect, the connection broke, the pool had no connection in time.
-        NpgsqlException npgsql => npgsql.IsTransient,
-        _ => false,
+        // Serialization failures, deadlocks, lock timeouts: the server answered; PostgresRetry retries them.
+        PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable } => false,
+        _ => Postgres.PostgresFailures.IsOutage(exception),
     };
 
     /// <summary>Whether <paramref name="exception"/> from a Redis call means Redis is unreachable, stalled or refusing work.</summary>
@@ -36,15 +39,4 @@ public static class DependencyFailures
             or RedisErrorKind.ReadOnly or RedisErrorKind.NoAuth or RedisErrorKind.WrongPass,
         _ => false,
     };
-
-    // https://www.postgresql.org/docs/current/errcodes-appendix.html: class 08 connection
-    // exceptions; 53 insufficient resources (too many connections, out of memory, disk full);
-    // 57P01-57P05 shutdown, crash, cannot connect now, idle session timeouts; 57014 a statement
-    // cancelled by statement_timeout (the server is too slow to answer in time); 58 system errors.
-    private static bool IsOutageState(string sqlState) =>
-        sqlState.StartsWith("08", StringComparison.Ordinal)
-        || sqlState.StartsWith("53", StringComparison.Ordinal)
-        || sqlState.StartsWith("57P", StringComparison.Ordinal)
-        || sqlState.StartsWith("58", StringComparison.Ordinal)
-        || sqlState == PostgresErrorCodes.QueryCanceled;
 }

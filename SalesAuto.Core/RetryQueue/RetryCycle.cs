@@ -62,6 +62,21 @@ public sealed partial class RetryCycle(
     private bool _postgresDown;
     private bool _redisDown;
 
+    /// <summary>
+    /// What a host's schedule calls (the Functions timer, the Server's hosted service): one cycle,
+    /// or nothing when <c>RetryQueue:CycleEnabled</c> is false in this instance (null then).
+    /// </summary>
+    public async Task<CycleResult?> RunOnScheduleAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.CycleEnabled)
+        {
+            Log.Disabled(logger);
+            return null;
+        }
+
+        return await RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Runs one cycle. Never throws for a dependency outage: the result says Failed and the next cycle resumes.</summary>
     public async Task<CycleResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -310,6 +325,8 @@ public sealed partial class RetryCycle(
         }
     }
 
+    // Broader than PostgresFailures.IsOutage on purpose: the cycle never throws, so any Postgres error
+    // releases what it holds without spending attempts (intake refused what Postgres cannot store).
     private static bool IsPostgresFailure(Exception exception) => exception is NpgsqlException or TimeoutException;
 
     private sealed class Totals
@@ -344,6 +361,9 @@ public sealed partial class RetryCycle(
 
         [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Retry cycle lost its lock; stopping early")]
         public static partial void LockLost(ILogger logger);
+
+        [LoggerMessage(EventId = 6007, Level = LogLevel.Debug, Message = "Retry cycle not run: RetryQueue:CycleEnabled is false in this instance")]
+        public static partial void Disabled(ILogger logger);
 
         [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "{Count} leases had expired before the work was acknowledged; consider a longer RetryQueue:Lease")]
         public static partial void StaleLeases(ILogger logger, int count);

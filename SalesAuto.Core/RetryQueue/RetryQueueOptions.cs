@@ -62,7 +62,7 @@ public sealed class RetryQueueOptions : IValidatableObject
     [Required(AllowEmptyStrings = false, ErrorMessage = "RetryQueue:Schedule is required.")]
     public string Schedule { get; set; } = DefaultSchedule;
 
-    /// <summary><c>RetryQueue:CycleEnabled</c>: SalesAuto.Server runs the cycle on the schedule (Functions: the timer's own switch).</summary>
+    /// <summary><c>RetryQueue:CycleEnabled</c>: this instance runs the cycle on the schedule (both hosts; false leaves it to other instances).</summary>
     public bool CycleEnabled { get; set; } = true;
 
     /// <summary>

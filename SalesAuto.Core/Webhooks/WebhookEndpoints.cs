@@ -5,6 +5,7 @@ using Npgsql;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
+using SalesAuto.Core.Postgres;
 using SalesAuto.Core.RetryQueue;
 
 namespace SalesAuto.Core.Webhooks;
@@ -55,6 +56,7 @@ public sealed partial class WebhookEndpoints(
         {
             var reason = verification.Reason ?? VerificationResult.SignatureReason;
             Log.Rejected(logger, source, reason);
+            context.Response.Headers.WWWAuthenticate = WebhookChallenge.For(source, sourceOptions.Kind);
             return Reject(source, reason, Problems.Unauthorized($"webhook-{reason}", verification.Detail ?? "The delivery could not be verified."));
         }
 
@@ -70,7 +72,7 @@ public sealed partial class WebhookEndpoints(
         {
             outcomes = await processor.ApplyAsync(events, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (PostgresFailures.IsOutage(exception) && !cancellationToken.IsCancellationRequested)
         {
             metrics.PostgresErrors.Inc();
             metrics.WebhookEvents.WithLabels(source, "failed").Inc(events.Count);
@@ -113,7 +115,8 @@ public sealed partial class WebhookEndpoints(
         }
         catch (RetryQueueUnavailableException exception)
         {
-            metrics.WebhookRejected.WithLabels(source, "queue_unavailable").Inc();
+            // Counted by the caller, once, as failed events (salesauto_webhook_events_total): the
+            // delivery was verified and processed, so it is no rejection "before processing".
             Log.QueueUnavailable(logger, source, orphans.Count);
             return Problems.Unavailable("The retry queue (Redis) is unavailable, so events whose enrollment does not exist yet cannot be parked. Deliver again later.", exception.RetryAfter);
         }
@@ -125,7 +128,6 @@ public sealed partial class WebhookEndpoints(
             return null;
         }
 
-        metrics.WebhookRejected.WithLabels(source, "queue_unavailable").Inc();
         Log.QueueFull(logger, source, full);
         return Problems.Unavailable($"The retry queue is full (RetryQueue:MaxLength); {full} events whose enrollment does not exist yet were not parked. Deliver again later.", TimeSpan.FromMinutes(1));
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using SalesAuto.Core.Events;
+using SalesAuto.Core.Http;
 
 namespace SalesAuto.Core.Webhooks;
 
@@ -21,13 +22,10 @@ public static class WebhookParser
     public const int MaxIdLength = 200;
 
     /// <summary>The longest email address (the enrollments table's limit).</summary>
-    public const int MaxEmailLength = 320;
+    public const int MaxEmailLength = EmailAddress.MaxLength;
 
     /// <summary>The longest event type.</summary>
     public const int MaxTypeLength = 100;
-
-    // The enrollments table's lower bound.
-    private const int MinEmailLength = 3;
 
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -301,15 +299,13 @@ public static class WebhookParser
         // Trimmed and lower-cased (invariant), as enrollments store them, so the two compare equal.
         public string? OptionalEmail(string name)
         {
-            var text = OptionalString(name, int.MaxValue)?.Trim();
+            var text = OptionalString(name, int.MaxValue);
             if (text is null)
             {
                 return null;
             }
 
-            return text.Length < MinEmailLength || text.Length > MaxEmailLength || !text.Contains('@', StringComparison.Ordinal)
-                ? Fail<string?>($"'{name}' must be an email address ({MinEmailLength} to {MaxEmailLength} characters with an '@')", null)
-                : text.ToLowerInvariant();
+            return EmailAddress.Normalize(text) ?? Fail<string?>($"'{name}' must be {EmailAddress.Rule}", null);
         }
 
         public long Integer(string name)

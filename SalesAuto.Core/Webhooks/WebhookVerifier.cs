@@ -33,6 +33,18 @@ public sealed class WebhookVerifier
     /// <summary>Standard Webhooks' signature list header.</summary>
     public const string StandardWebhooksSignatureHeader = "webhook-signature";
 
+    /// <summary>Svix's name for <see cref="StandardWebhooksIdHeader"/> (Svix sends the Standard Webhooks signature under its own header names).</summary>
+    public const string SvixIdHeader = "svix-id";
+
+    /// <summary>Svix's name for <see cref="StandardWebhooksTimestampHeader"/>.</summary>
+    public const string SvixTimestampHeader = "svix-timestamp";
+
+    /// <summary>Svix's name for <see cref="StandardWebhooksSignatureHeader"/>.</summary>
+    public const string SvixSignatureHeader = "svix-signature";
+
+    private static readonly StandardWebhooksHeaders StandardFamily = new(StandardWebhooksIdHeader, StandardWebhooksTimestampHeader, StandardWebhooksSignatureHeader);
+    private static readonly StandardWebhooksHeaders SvixFamily = new(SvixIdHeader, SvixTimestampHeader, SvixSignatureHeader);
+
     private const int Sha256Bytes = 32;
 
     private readonly IOptionsMonitor<WebhookOptions> _options;
@@ -161,31 +173,34 @@ public sealed class WebhookVerifier
     // Standard Webhooks: v1 = Base64(HMAC-SHA256(base64-decoded whsec_ secret, "{id}.{timestamp}.{body}")),
     // timestamp in Unix seconds; webhook-signature is a space-delimited list, other versions ignored.
     // https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#signature-scheme
+    // Svix sends the same signature under svix-id, svix-timestamp and svix-signature, and its own
+    // verifiers accept either family; so do we, with the same rules, one family per delivery.
     private VerificationResult VerifyStandardWebhooks(string sourceName, WebhookSourceOptions source, HttpRequest request, ReadOnlySpan<byte> body)
     {
-        if (SingleHeader(request, StandardWebhooksIdHeader, out var id) is { } idProblem)
+        var headers = StandardWebhooksHeaders.Choose(request, StandardFamily, SvixFamily);
+        if (SingleHeader(request, headers.Id, out var id) is { } idProblem)
         {
             return VerificationResult.Failure(VerificationResult.SignatureReason, idProblem);
         }
 
-        if (SingleHeader(request, StandardWebhooksTimestampHeader, out var timestamp) is { } timestampProblem)
+        if (SingleHeader(request, headers.Timestamp, out var timestamp) is { } timestampProblem)
         {
             return VerificationResult.Failure(VerificationResult.TimestampReason, timestampProblem);
         }
 
-        if (SingleHeader(request, StandardWebhooksSignatureHeader, out var signatureList) is { } signatureProblem)
+        if (SingleHeader(request, headers.Signature, out var signatureList) is { } signatureProblem)
         {
             return VerificationResult.Failure(VerificationResult.SignatureReason, signatureProblem);
         }
 
         if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var sentSeconds))
         {
-            return VerificationResult.Failure(VerificationResult.TimestampReason, $"{StandardWebhooksTimestampHeader} must be a Unix time in seconds (digits only).");
+            return VerificationResult.Failure(VerificationResult.TimestampReason, $"{headers.Timestamp} must be a Unix time in seconds (digits only).");
         }
 
         var tolerance = _options.CurrentValue.TimestampTolerance;
         var skewSeconds = _time.GetUtcNow().ToUnixTimeSeconds() - sentSeconds;
-        if (OutsideWindow(StandardWebhooksTimestampHeader, skewSeconds, Math.Abs(skewSeconds) > tolerance.TotalSeconds, tolerance) is { } window)
+        if (OutsideWindow(headers.Timestamp, skewSeconds, Math.Abs(skewSeconds) > tolerance.TotalSeconds, tolerance) is { } window)
         {
             return window;
         }
@@ -209,7 +224,7 @@ public sealed class WebhookVerifier
 
         if (v1Entries == 0)
         {
-            return VerificationResult.Failure(VerificationResult.SignatureReason, $"{StandardWebhooksSignatureHeader} holds no v1 signature (other versions are ignored).");
+            return VerificationResult.Failure(VerificationResult.SignatureReason, $"{headers.Signature} holds no v1 signature (other versions are ignored).");
         }
 
         var prefix = Encoding.UTF8.GetBytes($"{id}.{timestamp}.");
@@ -234,7 +249,7 @@ public sealed class WebhookVerifier
 
         return matched
             ? VerificationResult.Success
-            : VerificationResult.Failure(VerificationResult.SignatureReason, $"No v1 signature in {StandardWebhooksSignatureHeader} matches a secret of source '{sourceName}' for this webhook-id, timestamp and body.");
+            : VerificationResult.Failure(VerificationResult.SignatureReason, $"No v1 signature in {headers.Signature} matches a secret of source '{sourceName}' for this {headers.Id}, timestamp and body.");
     }
 
     // A timestamp more than the tolerance away from now, in either direction: too old is a replay,
@@ -264,6 +279,39 @@ public sealed class WebhookVerifier
 
         return StringValues.IsNullOrEmpty(values) || value.Trim().Length == 0 ? $"{name} header is missing." : null;
     }
+}
+
+/// <summary>
+/// The three header names of a Standard Webhooks delivery: the standard's own (<c>webhook-*</c>) or
+/// Svix's (<c>svix-*</c>). One family is read per delivery, never a mix.
+/// </summary>
+internal sealed record StandardWebhooksHeaders(string Id, string Timestamp, string Signature)
+{
+    /// <summary>
+    /// The standard's family when all three of its headers are present, else Svix's when all three
+    /// of those are; otherwise the family the sender started to use (the standard's when it sent
+    /// neither), so the 401 names the header that is missing from it.
+    /// </summary>
+    public static StandardWebhooksHeaders Choose(HttpRequest request, StandardWebhooksHeaders standard, StandardWebhooksHeaders svix)
+    {
+        if (standard.AllPresent(request))
+        {
+            return standard;
+        }
+
+        if (svix.AllPresent(request))
+        {
+            return svix;
+        }
+
+        return !standard.AnyPresent(request) && svix.AnyPresent(request) ? svix : standard;
+    }
+
+    private bool AllPresent(HttpRequest request) => Names.All(name => request.Headers.ContainsKey(name));
+
+    private bool AnyPresent(HttpRequest request) => Names.Any(name => request.Headers.ContainsKey(name));
+
+    private string[] Names => [Id, Timestamp, Signature];
 }
 
 /// <summary>Durations in words for error details.</summary>
