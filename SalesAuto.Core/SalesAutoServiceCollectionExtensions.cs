@@ -16,6 +16,7 @@ using SalesAuto.Core.Observability;
 using SalesAuto.Core.Postgres;
 using SalesAuto.Core.Privacy;
 using SalesAuto.Core.Redis;
+using SalesAuto.Core.Resilience;
 using SalesAuto.Core.RetryQueue;
 using SalesAuto.Core.Webhooks;
 
@@ -55,6 +56,10 @@ public static class SalesAutoServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<AdminOptions>()
             .BindConfiguration(AdminOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<ResilienceOptions>()
+            .BindConfiguration(ResilienceOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section);
@@ -105,6 +110,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<PostgresMigrator>();
 
         services.TryAddSingleton<SalesAutoMetrics>();
+        services.TryAddSingleton<DependencyCircuits>();
         services.TryAddSingleton<CycleMonitor>();
         services.TryAddSingleton<HealthService>();
         services.TryAddSingleton<QueueHistory>();

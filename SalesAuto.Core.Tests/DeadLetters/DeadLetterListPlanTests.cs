@@ -90,7 +90,7 @@ public sealed class DeadLetterListPlanTests(PostgresSchema schema) : IClassFixtu
     [Fact]
     public async Task ListQuery_ReturnsTheSameRows_AsAPlainOrderedQuery_OnALargeTable()
     {
-        var store = new PostgresDeadLetterStore(schema.DataSource);
+        var store = new PostgresDeadLetterStore(schema.DataSource, TestCircuits.Create());
         var filter = new DeadLetterFilter(Status: DeadLetterStatus.Failed, Source: "lemlist");
 
         var first = await store.ListAsync(filter, null, 200, TestContext.Token);

@@ -63,7 +63,7 @@ public sealed class DeadLetterRetentionTests(PostgresSchema schema) : IClassFixt
     {
         var source = UniqueSource();
         var id = await InsertAsync(schema.DataSource, source, "audited", status: "ignored", resolvedAt: Now.AddDays(-60));
-        await new PostgresDeadLetterStore(schema.DataSource).WriteAuditAsync("ops", DeadLetterAuditActions.Ignore, [(id, "ignored")], null, TestContext.Token);
+        await new PostgresDeadLetterStore(schema.DataSource, TestCircuits.Create()).WriteAuditAsync("ops", DeadLetterAuditActions.Ignore, [(id, "ignored")], null, TestContext.Token);
 
         await Retention(new DeadLetterOptions()).RunAsync(TestContext.Token);
 

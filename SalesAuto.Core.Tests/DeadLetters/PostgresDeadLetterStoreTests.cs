@@ -7,7 +7,7 @@ namespace SalesAuto.Core.Tests.DeadLetters;
 
 public sealed class PostgresDeadLetterStoreTests(PostgresSchema schema) : IClassFixture<PostgresSchema>
 {
-    private PostgresDeadLetterStore Store => new(schema.DataSource);
+    private PostgresDeadLetterStore Store => new(schema.DataSource, TestCircuits.Create());
 
     [Fact]
     public async Task AddAsync_ChangesNothing_WhenTheSameDeadLettersAreAddedAgain()

@@ -6,8 +6,8 @@ namespace SalesAuto.Core.Tests.Events;
 
 public sealed class EventProcessorTests(PostgresSchema schema) : IClassFixture<PostgresSchema>
 {
-    private readonly PostgresEventProcessor _processor = new(schema.DataSource, SalesAuto.Core.Tests.Privacy.TestHasher.Instance);
-    private readonly EnrollmentStore _enrollments = new(schema.DataSource);
+    private readonly PostgresEventProcessor _processor = new(schema.DataSource, SalesAuto.Core.Tests.Privacy.TestHasher.Instance, TestCircuits.Create());
+    private readonly EnrollmentStore _enrollments = new(schema.DataSource, TestCircuits.Create());
 
     [Fact]
     public async Task ApplyAsync_AppliesThenReportsDuplicate_WhenSameEventArrivesTwice()

@@ -20,7 +20,7 @@ public sealed class PrivacyStoreTests(PostgresSchema schema) : IClassFixture<Pos
         const int Count = 20_000;
         var email = $"p{Guid.NewGuid():N}@example.com";
         var campaign = $"cam_{Guid.NewGuid():N}";
-        var enrollment = await new EnrollmentStore(schema.DataSource).UpsertAsync(campaign, email, null, null, TestContext.Token);
+        var enrollment = await new EnrollmentStore(schema.DataSource, TestCircuits.Create()).UpsertAsync(campaign, email, null, null, TestContext.Token);
         await using (var connection = await schema.DataSource.OpenConnectionAsync(TestContext.Token))
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -60,8 +60,8 @@ public sealed class PrivacyStoreTests(PostgresSchema schema) : IClassFixture<Pos
         await new PostgresPrivacyStore(schema.DataSource, TestHasher.Create(OldKey), audit).SuppressAsync(new PersonIdentifiers([email], []), TestContext.Token);
         var late = new CanonicalEvent("lemlist", $"act_{Guid.NewGuid():N}", "email.opened", DateTimeOffset.UtcNow, "cam_x", email, null, "{}");
 
-        var rotating = await new PostgresEventProcessor(schema.DataSource, TestHasher.Create(NewKey, OldKey)).ApplyAsync([late], TestContext.Token);
-        var retired = await new PostgresEventProcessor(schema.DataSource, TestHasher.Create(NewKey)).ApplyAsync([late], TestContext.Token);
+        var rotating = await new PostgresEventProcessor(schema.DataSource, TestHasher.Create(NewKey, OldKey), TestCircuits.Create()).ApplyAsync([late], TestContext.Token);
+        var retired = await new PostgresEventProcessor(schema.DataSource, TestHasher.Create(NewKey), TestCircuits.Create()).ApplyAsync([late], TestContext.Token);
 
         Assert.Equal([EventOutcome.Suppressed], rotating);
         Assert.Equal([EventOutcome.Orphan], retired);
@@ -92,7 +92,7 @@ public sealed class PrivacyStoreTests(PostgresSchema schema) : IClassFixture<Pos
 
         var other = $"p{Guid.NewGuid():N}@example.com";
         var late = new CanonicalEvent("lemlist", $"act_{Guid.NewGuid():N}", "email.opened", DateTimeOffset.UtcNow, "cam_x", other, null, "{}");
-        var processor = new PostgresEventProcessor(schema.DataSource, TestHasher.Instance);
+        var processor = new PostgresEventProcessor(schema.DataSource, TestHasher.Instance, TestCircuits.Create());
         await using var erase = await schema.DataSource.OpenConnectionAsync(TestContext.Token);
         await using (var suppressing = await erase.BeginTransactionAsync(TestContext.Token))
         {

@@ -1,5 +1,6 @@
 using SalesAuto.Core.RetryQueue;
 using SalesAuto.Core.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace SalesAuto.Core.Tests.RetryQueue;
 
@@ -50,7 +51,7 @@ public abstract class CycleLockTests(RedisQueueFixture redis)
         var instanceB = redis.CreateQueue(prefix);
         var lost = await instanceA.TryAcquireCycleLockAsync(TimeSpan.FromMilliseconds(300), TestContext.Token);
         Assert.NotNull(lost);
-        await Task.Delay(500, TestContext.Token);
+        await WaitUntilExpiredAsync(new RetryQueueKeys(prefix).CycleLock);
         await using var taken = await instanceB.TryAcquireCycleLockAsync(TimeSpan.FromMinutes(1), TestContext.Token);
         Assert.NotNull(taken);
 
@@ -61,5 +62,16 @@ public abstract class CycleLockTests(RedisQueueFixture redis)
         Assert.False(extended);
         Assert.Null(third);
         Assert.True(await taken.ExtendAsync(TimeSpan.FromMinutes(1), TestContext.Token));
+    }
+
+    // Waits for Redis to expire the lock (its PX ttl runs on Redis's clock), not for the client's
+    // clock to pass a guess: PTTL reads -2 once the key is gone.
+    private async Task WaitUntilExpiredAsync(RedisKey key)
+    {
+        var db = redis.Redis.GetDatabase();
+        while ((long)await db.ExecuteAsync("PTTL", key) != -2)
+        {
+            await Task.Delay(20, TestContext.Token);
+        }
     }
 }

@@ -51,6 +51,14 @@ public sealed class PrivateRedisServer : IAsyncDisposable
         await WaitUntilReadyAsync(cancellationToken);
     }
 
+    /// <summary>Freezes redis-server (SIGSTOP): connections stay open and nothing answers, as in a partition or a frozen failover.</summary>
+    public Task StallAsync(CancellationToken cancellationToken) =>
+        ProcessSignals.SendAsync("STOP", _process is { HasExited: false } ? [_process.Id] : [], cancellationToken);
+
+    /// <summary>Thaws what <see cref="StallAsync"/> froze.</summary>
+    public Task ResumeAsync(CancellationToken cancellationToken) =>
+        ProcessSignals.SendAsync("CONT", _process is { HasExited: false } ? [_process.Id] : [], cancellationToken);
+
     /// <summary>Kills the process (SIGKILL: no chance to save anything more) and waits for it to exit.</summary>
     public async Task KillAsync(CancellationToken cancellationToken)
     {

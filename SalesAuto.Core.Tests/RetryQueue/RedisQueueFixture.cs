@@ -43,7 +43,8 @@ public class RedisQueueFixture : IAsyncLifetime
     {
         var options = new RetryQueueOptions { KeyPrefix = prefix, Delays = [.. RetryQueueOptions.DefaultDelays] };
         configure?.Invoke(options);
-        return new RedisRetryQueue(redis, Options.Create(options), metrics ?? new SalesAutoMetrics(), NullLogger<RedisRetryQueue>.Instance);
+        metrics ??= new SalesAutoMetrics();
+        return new RedisRetryQueue(redis, Options.Create(options), metrics, NullLogger<RedisRetryQueue>.Instance, TestCircuits.Create(metrics));
     }
 
     internal RedisRetryQueue CreateQueue(string prefix, SalesAutoMetrics? metrics = null, Action<RetryQueueOptions>? configure = null) =>

@@ -132,11 +132,7 @@ public abstract class RetryCycleTests(FastRetryFixture fixture)
             due >= before + delayMs && due <= after + delayMs,
             $"attempt {attempt} was scheduled at {due} (Redis ms), want the {delayMs} ms delay after the scheduling call: between {before + delayMs} and {after + delayMs}");
 
-    private static async Task<long> RedisNowAsync(IDatabase redis)
-    {
-        var time = (RedisResult[])(await redis.ExecuteAsync("TIME"))!;
-        return ((long)time[0] * 1000) + ((long)time[1] / 1000);
-    }
+    private static Task<long> RedisNowAsync(IDatabase redis) => RedisClock.NowAsync(redis);
 
     [Fact]
     public async Task FourConcurrentCycles_ApplyEachOf5000OrphansExactlyOnce()
@@ -192,13 +188,17 @@ public abstract class RetryCycleTests(FastRetryFixture fixture)
             Server.Services.GetRequiredService<IConnectionMultiplexer>(),
             Options.Create(new RetryQueueOptions { KeyPrefix = settings.KeyPrefix, Lease = TimeSpan.FromMilliseconds(300), Delays = settings.Delays }),
             new SalesAutoMetrics(),
-            NullLogger<RedisRetryQueue>.Instance);
+            NullLogger<RedisRetryQueue>.Instance,
+            TestCircuits.Create());
         await Queue.EnqueueAsync([(orphan, TimeSpan.Zero)], TestContext.Token);
 
         // A worker claims it and dies: never acks, never releases.
         var claimed = (await dying.ClaimAsync(1000, TestContext.Token)).Items;
+        var redis = Server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var afterClaim = await RedisClock.NowAsync(redis);
         Assert.Contains(claimed, c => c.Item.Id == orphan.Id);
-        await Task.Delay(TimeSpan.FromMilliseconds(800), TestContext.Token);
+        // The lease ends 300 ms after the claim's own Redis time, which is no later than afterClaim.
+        await RedisClock.WaitUntilAsync(redis, afterClaim + 300, TestContext.Token);
 
         var result = await RunUntilAsync(r => r.Applied > 0);
 

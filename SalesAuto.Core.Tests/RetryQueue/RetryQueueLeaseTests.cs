@@ -12,15 +12,15 @@ namespace SalesAuto.Core.Tests.RetryQueue;
 public abstract class RetryQueueLeaseTests(RedisQueueFixture redis)
 {
     private static readonly TimeSpan ShortLease = TimeSpan.FromMilliseconds(300);
-    private static readonly TimeSpan PastShortLease = TimeSpan.FromMilliseconds(500);
 
     [Fact]
     public async Task AckRescheduleRelease_ReturnFalse_WhenLeaseExpired()
     {
-        var queue = redis.CreateQueue(redis.NewPrefix(), configure: o => o.Lease = ShortLease);
+        var prefix = redis.NewPrefix();
+        var queue = redis.CreateQueue(prefix, configure: o => o.Lease = ShortLease);
         await queue.EnqueueAsync([(RedisQueueFixture.Orphan("evt_1"), TimeSpan.Zero)], TestContext.Token);
         var stale = Assert.Single((await queue.ClaimAsync(10, TestContext.Token)).Items);
-        await Task.Delay(PastShortLease, TestContext.Token);
+        await RedisClock.WaitPastLeaseAsync(redis.Redis.GetDatabase(), new RetryQueueKeys(prefix), stale.Item.Id, TestContext.Token);
 
         var acked = await queue.AckAsync(stale, TestContext.Token);
         var rescheduled = await queue.RescheduleAsync(stale, stale.Item with { Attempts = 1 }, TimeSpan.Zero, TestContext.Token);
@@ -45,7 +45,7 @@ public abstract class RetryQueueLeaseTests(RedisQueueFixture redis)
         var workerB = redis.CreateQueue(prefix, metrics);
         await workerA.EnqueueAsync([(RedisQueueFixture.Orphan("evt_1"), TimeSpan.Zero)], TestContext.Token);
         var claimedByA = Assert.Single((await workerA.ClaimAsync(10, TestContext.Token)).Items);
-        await Task.Delay(PastShortLease, TestContext.Token);
+        await RedisClock.WaitPastLeaseAsync(redis.Redis.GetDatabase(), new RetryQueueKeys(prefix), claimedByA.Item.Id, TestContext.Token);
 
         var claimByB = await workerB.ClaimAsync(10, TestContext.Token);
         var claimedByB = Assert.Single(claimByB.Items);

@@ -71,7 +71,8 @@ public abstract class RetryQueueTests(RedisQueueFixture redis)
     [Fact]
     public async Task Claim_ReturnsAtMostMaxOldestDueFirst_WhenMoreAreDue()
     {
-        var queue = redis.CreateQueue(redis.NewPrefix());
+        var prefix = redis.NewPrefix();
+        var queue = redis.CreateQueue(prefix);
         await queue.EnqueueAsync(
         [
             (RedisQueueFixture.Orphan("evt_c"), TimeSpan.FromMilliseconds(300)),
@@ -79,7 +80,7 @@ public abstract class RetryQueueTests(RedisQueueFixture redis)
             (RedisQueueFixture.Orphan("evt_d"), TimeSpan.FromMilliseconds(400)),
             (RedisQueueFixture.Orphan("evt_b"), TimeSpan.FromMilliseconds(200)),
         ], TestContext.Token);
-        await Task.Delay(600, TestContext.Token);
+        await WaitUntilAllDueAsync(prefix);
 
         var first = await queue.ClaimAsync(2, TestContext.Token);
         var second = await queue.ClaimAsync(10, TestContext.Token);
@@ -167,19 +168,29 @@ public abstract class RetryQueueTests(RedisQueueFixture redis)
     [Fact]
     public async Task Reschedule_StoresUpdatedItemAndMakesItDueAfterDelay_WhenLeaseIsHeld()
     {
-        var queue = redis.CreateQueue(redis.NewPrefix());
+        // The due time is asserted as the queue stored it, on Redis's clock: the delay after the
+        // moment of the reschedule call (bracketed by Redis TIME). That the item is not claimed
+        // before it is due is Claim_LeavesItemParked_WhenItIsNotDueYet's job, with a margin of
+        // minutes; here a claim is made only once Redis's clock has passed the stored due time.
+        const int DelayMs = 1000;
+        var prefix = redis.NewPrefix();
+        var keys = new RetryQueueKeys(prefix);
+        var db = redis.Redis.GetDatabase();
+        var queue = redis.CreateQueue(prefix);
         await queue.EnqueueAsync([(RedisQueueFixture.Orphan("evt_1"), TimeSpan.Zero)], TestContext.Token);
         var claimed = Assert.Single((await queue.ClaimAsync(10, TestContext.Token)).Items);
         var updated = claimed.Item with { Attempts = claimed.Item.Attempts + 1, LastFailure = "enrollment not found (attempt 1 of 6)" };
 
-        var rescheduled = await queue.RescheduleAsync(claimed, updated, TimeSpan.FromSeconds(1), TestContext.Token);
-        var tooEarly = await queue.ClaimAsync(10, TestContext.Token);
+        var before = await RedisClock.NowAsync(db);
+        var rescheduled = await queue.RescheduleAsync(claimed, updated, TimeSpan.FromMilliseconds(DelayMs), TestContext.Token);
+        var after = await RedisClock.NowAsync(db);
+        var dueAt = await RedisClock.ScoreAsync(db, keys.Due, updated.Id);
         var depth = await queue.GetDepthAsync(TestContext.Token);
-        await Task.Delay(1500, TestContext.Token);
+        await RedisClock.WaitUntilAsync(db, dueAt, TestContext.Token);
         var due = await queue.ClaimAsync(10, TestContext.Token);
 
         Assert.True(rescheduled);
-        Assert.Empty(tooEarly.Items);
+        Assert.InRange(dueAt, before + DelayMs, after + DelayMs);
         Assert.Equal(1, depth.Due);
         Assert.Equal(0, depth.Leased);
         var reclaimed = Assert.Single(due.Items);
@@ -295,20 +306,32 @@ public abstract class RetryQueueTests(RedisQueueFixture redis)
     [Fact]
     public async Task GetDepth_CountsDueAndLeasedAndOldestDueAge()
     {
-        var queue = redis.CreateQueue(redis.NewPrefix());
+        const int AgeMs = 300;
+        var prefix = redis.NewPrefix();
+        var keys = new RetryQueueKeys(prefix);
+        var db = redis.Redis.GetDatabase();
+        var queue = redis.CreateQueue(prefix);
         Assert.Equal(new QueueDepth(0, 0, TimeSpan.Zero), await queue.GetDepthAsync(TestContext.Token));
 
         await queue.EnqueueAsync([(RedisQueueFixture.Orphan("evt_later"), Later)], TestContext.Token);
         var onlyLater = await queue.GetDepthAsync(TestContext.Token);
-        await queue.EnqueueAsync([.. Enumerable.Range(1, 3).Select(i => (RedisQueueFixture.Orphan($"evt_{i}"), TimeSpan.Zero))], TestContext.Token);
-        await Task.Delay(300, TestContext.Token);
+        var dueNow = Enumerable.Range(1, 3).Select(i => RedisQueueFixture.Orphan($"evt_{i}")).ToList();
+        await queue.EnqueueAsync([.. dueNow.Select(item => (item, TimeSpan.Zero))], TestContext.Token);
+        // Every due item is at least AgeMs overdue on Redis's clock, whichever one the claim takes.
+        var latestDue = 0L;
+        foreach (var item in dueNow)
+        {
+            latestDue = Math.Max(latestDue, await RedisClock.ScoreAsync(db, keys.Due, item.Id));
+        }
+
+        await RedisClock.WaitUntilAsync(db, latestDue + AgeMs, TestContext.Token);
         await queue.ClaimAsync(1, TestContext.Token);
         var depth = await queue.GetDepthAsync(TestContext.Token);
 
         Assert.Equal(new QueueDepth(1, 0, TimeSpan.Zero), onlyLater);
         Assert.Equal(3, depth.Due);
         Assert.Equal(1, depth.Leased);
-        Assert.InRange(depth.OldestDueAge, TimeSpan.FromMilliseconds(290), TimeSpan.FromMinutes(1));
+        Assert.InRange(depth.OldestDueAge, TimeSpan.FromMilliseconds(AgeMs), TimeSpan.FromMinutes(1));
     }
 
     [Fact]
@@ -336,5 +359,13 @@ public abstract class RetryQueueTests(RedisQueueFixture redis)
         Assert.Single(keys.Select(k => redis.Redis.HashSlot(k)).Distinct());
         Assert.Equal(redis.Redis.HashSlot("{retry}"), redis.Redis.HashSlot(keys[0]));
         Assert.Single(claim.Items);
+    }
+
+    // Waits until Redis's clock has passed the due time of every item the queue holds as due.
+    private async Task WaitUntilAllDueAsync(string prefix)
+    {
+        var db = redis.Redis.GetDatabase();
+        var latest = await db.SortedSetRangeByRankWithScoresAsync(new RetryQueueKeys(prefix).Due, -1, -1);
+        await RedisClock.WaitUntilAsync(db, (long)Assert.Single(latest).Score, TestContext.Token);
     }
 }

@@ -20,6 +20,14 @@ public sealed class DeadLetterOptions : IValidatableObject
     [Range(1, 100_000, ErrorMessage = "DeadLetters:RetentionBatchSize must be between 1 and 100000.")]
     public int RetentionBatchSize { get; set; } = 1000;
 
+    /// <summary>
+    /// <c>DeadLetters:ReplayClaimTimeout</c>: how long a replay's claim on its dead letters holds.
+    /// A replay that has neither stored their events nor put them back in the retry queue by then
+    /// died (a killed process, an outage after the claim); the retry cycle replays them again.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "DeadLetters:ReplayClaimTimeout must be between 1 second and 1 day.")]
+    public TimeSpan ReplayClaimTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary><c>DeadLetters:RetentionSchedule</c>: 6-field NCRONTAB; hourly by default.</summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "DeadLetters:RetentionSchedule is required.")]
     public string RetentionSchedule { get; set; } = "0 17 * * * *";

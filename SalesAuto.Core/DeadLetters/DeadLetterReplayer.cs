@@ -56,20 +56,28 @@ public sealed partial class DeadLetterReplayer(
     PostgresPrivacyStore privacy,
     SuppressionHits suppressionHits,
     IOptions<RetryQueueOptions> retryOptions,
+    IOptions<DeadLetterOptions> deadLetterOptions,
     ILogger<DeadLetterReplayer> logger)
 {
+    /// <summary>The audit actor of the replays the retry cycle starts for expired claims.</summary>
+    public const string RecoveryActor = "retry-cycle";
+
+    private static readonly JsonElement RecoveryDetail = JsonDocument.Parse("""{"reason":"replay claim expired"}""").RootElement.Clone();
+
     /// <summary>Events processed per round trip when a replay covers many dead letters.</summary>
     public const int ChunkSize = 500;
 
     private const string ClaimSql = """
         with target as (
-            select id, status from dead_letters where id = any(@ids) order by id for update
+            select id, status, replay_claimed_until from dead_letters where id = any(@ids) order by id for update
         ),
         claimed as (
             update dead_letters d
-            set status = 'replaying', replay_count = d.replay_count + 1, updated_at = now(), resolved_at = null
+            set status = 'replaying', replay_count = d.replay_count + 1, updated_at = now(), resolved_at = null,
+                replay_claimed_until = now() + @claim_timeout
             from target t
-            where d.id = t.id and d.erased_at is null and (t.status = 'failed' or (@include_ignored and t.status = 'ignored') or (@force and t.status = 'replaying'))
+            where d.id = t.id and d.erased_at is null and (t.status = 'failed' or (@include_ignored and t.status = 'ignored')
+                  or (t.status = 'replaying' and (@force or t.replay_claimed_until < now())))
             returning d.id, d.source, d.event_id, d.type, coalesce(d.occurred_at, d.first_seen_at) as occurred_at,
                       d.campaign_id, d.email, d.crm_contact_id, d.payload::text as payload, d.first_seen_at
         )
@@ -77,18 +85,64 @@ public sealed partial class DeadLetterReplayer(
         from target t left join claimed c on c.id = t.id
         """;
 
-    // Gives claimed dead letters their previous status back when their replay could not run.
+    // Gives claimed dead letters their previous status back when their replay could not run. One
+    // that was replaying already (a forced replay, or the cycle's recovery) keeps an expired claim,
+    // so the next cycle tries it again.
     private const string RevertSql = """
         update dead_letters d set status = r.previous, updated_at = now(),
-               resolved_at = case when r.previous = 'ignored' then now() end
+               resolved_at = case when r.previous = 'ignored' then now() end,
+               replay_claimed_until = case when r.previous = 'replaying' then now() end
         from unnest(@ids, @previous) as r(id, previous)
         where d.id = r.id and d.status = 'replaying'
         """;
 
+    // Releases the claim once the event is in the retry queue: from then on the cycle resolves the
+    // row (replayed, or failed again when attempts run out), not the claim's expiry.
+    private const string QueuedSql = """
+        update dead_letters set replay_claimed_until = null
+        where id = any(@ids) and status = 'replaying'
+        """;
+
+    private const string ExpiredClaimsSql = """
+        select id from dead_letters
+        where status = 'replaying' and replay_claimed_until < now()
+        order by replay_claimed_until
+        limit @max
+        """;
+
+    /// <summary>
+    /// Replays the dead letters whose replay claim expired (<c>DeadLetters:ReplayClaimTimeout</c>):
+    /// a replay that died between its claim and storing or requeueing their events. Run by the
+    /// retry cycle; at most <see cref="ChunkSize"/> per call. Returns how many were replayed again.
+    /// </summary>
+    public async Task<int> RecoverExpiredClaimsAsync(CancellationToken cancellationToken)
+    {
+        var ids = new List<Guid>();
+        await using (var command = dataSource.CreateCommand(ExpiredClaimsSql))
+        {
+            command.Parameters.Add(new NpgsqlParameter<int>("max", ChunkSize));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ids.Add(reader.GetGuid(0));
+            }
+        }
+
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        Log.RecoveringExpiredClaims(logger, ids.Count);
+        await ReplayAsync(ids, includeIgnored: false, force: false, RecoveryActor, RecoveryDetail, cancellationToken).ConfigureAwait(false);
+        return ids.Count;
+    }
+
     /// <summary>
     /// Replays <paramref name="ids"/>; results in the order given. <paramref name="force"/> also
-    /// replays dead letters left <c>replaying</c> (a replay interrupted by an outage): safe, since
-    /// processing and enqueueing are both idempotent per event.
+    /// replays dead letters left <c>replaying</c> whose claim has not expired yet (a replay
+    /// interrupted by an outage is also recovered by the retry cycle once its claim expires):
+    /// safe, since processing and enqueueing are both idempotent per event.
     /// </summary>
     public async Task<IReadOnlyList<DeadLetterIdResult>> ReplayAsync(IReadOnlyList<Guid> ids, bool includeIgnored, bool force, string actor, JsonElement? detail, CancellationToken cancellationToken)
     {
@@ -177,6 +231,7 @@ public sealed partial class DeadLetterReplayer(
             command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. ids.Order()]));
             command.Parameters.Add(new NpgsqlParameter<bool>("include_ignored", includeIgnored));
             command.Parameters.Add(new NpgsqlParameter<bool>("force", force));
+            command.Parameters.Add(new NpgsqlParameter<TimeSpan>("claim_timeout", deadLetterOptions.Value.ReplayClaimTimeout));
             await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
@@ -239,6 +294,21 @@ public sealed partial class DeadLetterReplayer(
         }
 
         await RevertAsync(refused).ConfigureAwait(false);
+        var queued = requeue.Where(c => results[c.Id] == DeadLetterReplayResults.Requeued).Select(c => c.Id).ToArray();
+        if (queued.Length > 0)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand(QueuedSql);
+                command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", queued));
+                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (NpgsqlException exception)
+            {
+                // The claim then expires and the cycle replays them once more: enqueue is idempotent per event.
+                Log.ReleaseClaimFailed(logger, queued.Length, exception.SqlState ?? "none");
+            }
+        }
     }
 
     private async Task RevertAsync(List<Claimed> claimed)
@@ -257,7 +327,8 @@ public sealed partial class DeadLetterReplayer(
         }
         catch (NpgsqlException exception)
         {
-            // Postgres is down too: the rows stay replaying with no queue item; a replay with "force": true recovers them.
+            // Postgres is down too: the rows stay replaying with no queue item until their claim
+            // expires (DeadLetters:ReplayClaimTimeout); then the retry cycle replays them.
             Log.RevertFailed(logger, claimed.Count, exception.SqlState ?? "none");
         }
     }
@@ -269,7 +340,13 @@ public sealed partial class DeadLetterReplayer(
         [LoggerMessage(EventId = 7020, Level = LogLevel.Information, Message = "Replay by {Actor}: {Resolved} replayed, {Requeued} requeued, of {Requested} requested")]
         public static partial void Replayed(ILogger logger, string actor, int resolved, int requeued, int requested);
 
-        [LoggerMessage(EventId = 7021, Level = LogLevel.Error, Message = "Could not give {Count} claimed dead letters their status back (SQLSTATE {SqlState}); they stay replaying")]
+        [LoggerMessage(EventId = 7021, Level = LogLevel.Error, Message = "Could not give {Count} claimed dead letters their status back (SQLSTATE {SqlState}); they stay replaying until their claim expires, then the retry cycle replays them")]
         public static partial void RevertFailed(ILogger logger, int count, string sqlState);
+
+        [LoggerMessage(EventId = 7022, Level = LogLevel.Warning, Message = "Replaying {Count} dead letters again whose replay claim expired (a replay died after claiming them)")]
+        public static partial void RecoveringExpiredClaims(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 7023, Level = LogLevel.Warning, Message = "Could not release the replay claim of {Count} requeued dead letters (SQLSTATE {SqlState}); the cycle replays them again when it expires")]
+        public static partial void ReleaseClaimFailed(ILogger logger, int count, string sqlState);
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 using SalesAuto.Core.Postgres;
+using SalesAuto.Core.Resilience;
 
 namespace SalesAuto.Core.DeadLetters;
 
@@ -13,7 +14,7 @@ namespace SalesAuto.Core.DeadLetters;
 /// Every method is one round trip or one short transaction; transactions that can meet a
 /// concurrent writer are retried on serialization failures and deadlocks (<see cref="PostgresRetry"/>).
 /// </summary>
-public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDeadLetterStore
+public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, DependencyCircuits circuits) : IDeadLetterStore
 {
     /// <summary>The most ids <see cref="SelectIdsAsync"/> returns: replay-by-filter's hard cap.</summary>
     public const int MaxSelect = 10_000;
@@ -70,14 +71,15 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
                  as t(source, event_id, type, campaign_id, occurred_at, email, crm_contact_id, payload, failure_reason, attempts, first_seen_at)
             on conflict (source, event_id) do update
             set status = 'failed', failure_reason = excluded.failure_reason, attempts = excluded.attempts,
-                updated_at = now(), resolved_at = null
+                updated_at = now(), resolved_at = null, replay_claimed_until = null
             where d.status = 'replaying'
             """;
-        await PostgresRetry.ExecuteAsync(async ct =>
+        // Through the breaker: the retry cycle writes here, and must not hang on a stalled server.
+        await circuits.Postgres.ExecuteAsync(guarded => PostgresRetry.ExecuteAsync(async ct =>
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: ct)).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        }, guarded), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -90,15 +92,15 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
         }
 
         const string sql = """
-            update dead_letters set status = 'replayed', resolved_at = now(), updated_at = now()
+            update dead_letters set status = 'replayed', resolved_at = now(), updated_at = now(), replay_claimed_until = null
             where id = any(@ids) and status = 'replaying'
             """;
         var parameters = new { ids = ids.Distinct().Order().ToArray() };
-        await PostgresRetry.ExecuteAsync(async ct =>
+        await circuits.Postgres.ExecuteAsync(guarded => PostgresRetry.ExecuteAsync(async ct =>
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: ct)).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        }, guarded), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -111,6 +113,7 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxPageSize);
         var (sql, parameters) = BuildListQuery(filter, after, limit + 1);
+        circuits.Postgres.ThrowIfOpen();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         var hasMore = rows.Count > limit;
@@ -124,6 +127,7 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
             select {SummaryColumns}, payload::text as payload from dead_letters where id = @id;
             select at, actor, action, outcome, detail::text as detail from audit_log where dead_letter_id = @id order by at, id;
             """;
+        circuits.Postgres.ThrowIfOpen();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var row = await results.ReadSingleOrDefaultAsync<SummaryRow>().ConfigureAwait(false);
@@ -184,6 +188,7 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
     /// </summary>
     public async Task WriteAuditAsync(string actor, string action, IReadOnlyList<(Guid Id, string Outcome)> entries, JsonElement? detail, CancellationToken cancellationToken)
     {
+        circuits.Postgres.ThrowIfOpen();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await WriteAuditAsync(connection, null, actor, action, entries, detail, cancellationToken).ConfigureAwait(false);
     }
@@ -204,6 +209,7 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
         AppendWhere(sql, parameters, filter, statuses, after: null);
         sql.Append(" order by created_at desc, id desc limit @take");
         parameters.Add("take", max);
+        circuits.Postgres.ThrowIfOpen();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return (await connection.QueryAsync<Guid>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
     }
@@ -223,6 +229,7 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
         AppendWhere(sql, parameters, filter, statuses, after: null);
         sql.Append(" limit @cap) as matching");
         parameters.Add("cap", cap);
+        circuits.Postgres.ThrowIfOpen();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteScalarAsync<int>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
@@ -239,6 +246,7 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
             select source, type, status, count from dead_letter_counts where count <> 0 order by source, type, status;
             select floor(extract(epoch from now() - min(created_at)))::bigint from dead_letters where status in ('failed', 'replaying');
             """;
+        circuits.Postgres.ThrowIfOpen();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var counts = (await results.ReadAsync<(string Source, string Type, string Status, long Count)>().ConfigureAwait(false))

@@ -53,7 +53,7 @@ public sealed partial class EnrollmentEndpoints(EnrollmentStore store, RetryCycl
         {
             metrics.PostgresErrors.Inc();
             Log.EnrollmentStoreFailed(logger, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");
-            return Problems.Unavailable("Postgres is unavailable; the enrollment was not stored. Retry later.");
+            return Problems.Unavailable("Postgres is unavailable; the enrollment was not stored. Retry later.", Problems.RetryAfterOf(exception));
         }
 
         int? released;

@@ -1,5 +1,6 @@
 using Npgsql;
 using SalesAuto.Core.Postgres;
+using SalesAuto.Core.Resilience;
 
 namespace SalesAuto.Core.Enrollments;
 
@@ -18,7 +19,7 @@ public sealed record Enrollment(long Id, string CampaignId, string Email, string
 public sealed record CampaignStats(string CampaignId, long Enrollments, IReadOnlyDictionary<string, long> Events);
 
 /// <summary>Enrollments and campaign statistics in Postgres.</summary>
-public sealed class EnrollmentStore(NpgsqlDataSource dataSource)
+public sealed class EnrollmentStore(NpgsqlDataSource dataSource, DependencyCircuits circuits)
 {
     // The campaign row is inserted if missing and renamed only when the name changes, in separate
     // statements: an upsert with DO UPDATE would lock the campaign row on every enrollment and
@@ -42,8 +43,9 @@ public sealed class EnrollmentStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>Creates the enrollment or updates its CRM contact id; creates the campaign when new.</summary>
+    /// <remarks>Guarded by Postgres's circuit breaker: a stalled server answers 503 within <c>Resilience:AttemptTimeout</c>.</remarks>
     public Task<Enrollment> UpsertAsync(string campaignId, string email, string? crmContactId, string? campaignName, CancellationToken cancellationToken) =>
-        PostgresRetry.ExecuteAsync(async token =>
+        circuits.Postgres.ExecuteAsync(guarded => PostgresRetry.ExecuteAsync(async token =>
         {
             await using var connection = await dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
@@ -61,11 +63,13 @@ public sealed class EnrollmentStore(NpgsqlDataSource dataSource)
 
             await transaction.CommitAsync(token).ConfigureAwait(false);
             return enrollment;
-        }, cancellationToken);
+        }, guarded), cancellationToken);
 
     /// <summary>The campaign's exact statistics, or null when the campaign does not exist.</summary>
+    /// <remarks>Not bounded by the attempt timeout (a large campaign's count may take longer), but refused at once while the breaker is open.</remarks>
     public async Task<CampaignStats?> GetStatsAsync(string campaignId, CancellationToken cancellationToken)
     {
+        circuits.Postgres.ThrowIfOpen();
         await using var command = dataSource.CreateCommand(StatsSql);
         command.Parameters.AddWithValue("campaign_id", campaignId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using Npgsql;
 using NpgsqlTypes;
 using SalesAuto.Core.Postgres;
 using SalesAuto.Core.Privacy;
+using SalesAuto.Core.Resilience;
 
 namespace SalesAuto.Core.Events;
 
@@ -14,7 +15,12 @@ namespace SalesAuto.Core.Events;
 /// list, compared as keyed hashes under every <c>Privacy:HashKeys</c> key) is not stored, in the
 /// same statement, and comes back suppressed (docs/privacy.md).
 /// </summary>
-public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, PrivacyHasher hasher) : IEventProcessor
+/// <remarks>
+/// The statement runs through Postgres's circuit breaker (<see cref="DependencyCircuits"/>): a
+/// stalled server costs a caller at most <c>Resilience:AttemptTimeout</c>, and nothing once the
+/// breaker is open (<see cref="PostgresUnavailableException"/>).
+/// </remarks>
+public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, PrivacyHasher hasher, DependencyCircuits circuits) : IEventProcessor
 {
     // Enrollment lookup: by campaign and lower-cased email when the event names both, else by CRM
     // contact id, newest enrollment first (docs/webhooks.md, "Enrollment matching"). Rows are
@@ -112,7 +118,7 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, PrivacyH
             }
         }
 
-        await PostgresRetry.ExecuteAsync(async token =>
+        await circuits.Postgres.ExecuteAsync(guarded => PostgresRetry.ExecuteAsync(async token =>
         {
             // The shared suppression lock first, as its own statement: an erase that is writing
             // suppressions waits for this batch to commit, and this statement's snapshot, taken
@@ -139,7 +145,7 @@ public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, PrivacyH
             }
 
             return true;
-        }, cancellationToken).ConfigureAwait(false);
+        }, guarded), cancellationToken).ConfigureAwait(false);
 
         return outcomes;
 

@@ -130,8 +130,19 @@ public static class Problems
     /// </summary>
     public static ProblemResult? ForDependencyFailure(Exception exception) => exception switch
     {
-        _ when Postgres.PostgresFailures.IsOutage(exception) => Unavailable("Postgres is unavailable. Retry later."),
-        RetryQueue.RetryQueueUnavailableException or StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => Unavailable("Redis is unavailable. Retry later."),
+        _ when Postgres.PostgresFailures.IsOutage(exception) => Unavailable("Postgres is unavailable. Retry later.", RetryAfterOf(exception)),
+        RetryQueue.RetryQueueUnavailableException or StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => Unavailable("Redis is unavailable. Retry later.", RetryAfterOf(exception)),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The <c>Retry-After</c> a dependency failure calls for: the time left before the circuit
+    /// breaker lets a probe through, where a breaker decided; null (the default) otherwise.
+    /// </summary>
+    public static TimeSpan? RetryAfterOf(Exception exception) => exception switch
+    {
+        Resilience.PostgresUnavailableException postgres => postgres.RetryAfter,
+        RetryQueue.RetryQueueUnavailableException queue => queue.RetryAfter,
         _ => null,
     };
 

@@ -1,6 +1,10 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Polly.CircuitBreaker;
+using SalesAuto.Core.Resilience;
 using StackExchange.Redis;
 
 namespace SalesAuto.Core.Observability;
@@ -35,25 +39,29 @@ public sealed record ComponentHealth(
 public sealed record HealthReport(HealthStatus Status, DateTimeOffset CheckedAt, IReadOnlyDictionary<string, ComponentHealth> Components);
 
 /// <summary>
-/// Real checks: a query on Postgres, a PING on Redis, the retry cycle's last completion.
-/// Postgres down is unhealthy (nothing can be stored); Redis down is degraded (events with an
-/// enrollment are still stored; orphans are refused with 503 so providers redeliver).
+/// Real checks: a query on Postgres, a PING on Redis, the retry cycle's last completion, run at
+/// once and each bounded by <c>Resilience:AttemptTimeout</c>, so the report comes within that
+/// bound even when a dependency is stalled (its processes stopped, a frozen failover) and answers
+/// nothing. Postgres down is unhealthy (nothing can be stored); Redis down is degraded (events
+/// with an enrollment are still stored; orphans are refused with 503 so providers redeliver).
+/// The checks bypass the circuit breakers, so they see the dependency itself; an open breaker is
+/// reported in the component's error (calls are still being refused until a probe succeeds).
 /// </summary>
-public sealed class HealthService(NpgsqlDataSource dataSource, IConnectionMultiplexer redis, CycleMonitor cycle, TimeProvider time)
+public sealed class HealthService(NpgsqlDataSource dataSource, IConnectionMultiplexer redis, CycleMonitor cycle, TimeProvider time, DependencyCircuits circuits, IOptions<ResilienceOptions> resilience)
 {
-    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
+    private readonly TimeSpan _checkTimeout = resilience.Value.AttemptTimeout;
 
     /// <summary>Runs every check at once and combines them.</summary>
     public async Task<HealthReport> CheckAsync(CancellationToken cancellationToken)
     {
-        var postgresTask = CheckPostgresAsync(cancellationToken);
-        var redisTask = CheckRedisAsync();
-        await Task.WhenAll(postgresTask, redisTask).ConfigureAwait(false);
+        var postgresTask = CheckAsync(circuits.Postgres, HealthStatus.Unhealthy, CheckPostgresAsync, cancellationToken);
+        var redisTask = CheckAsync(circuits.Redis, HealthStatus.Degraded, _ => redis.GetDatabase().PingAsync(), cancellationToken);
+        var cycleTask = CheckCycleAsync(cancellationToken);
+        await Task.WhenAll(postgresTask, redisTask, cycleTask).ConfigureAwait(false);
         var postgres = await postgresTask.ConfigureAwait(false);
         var redisHealth = await redisTask.ConfigureAwait(false);
-
         var retryCycle = redisHealth.Status == HealthStatus.Healthy
-            ? await CheckCycleAsync().ConfigureAwait(false)
+            ? await cycleTask.ConfigureAwait(false)
             : new ComponentHealth(HealthStatus.Degraded, 0, "unknown: Redis is unavailable");
 
         var components = new Dictionary<string, ComponentHealth>
@@ -68,29 +76,46 @@ public sealed class HealthService(NpgsqlDataSource dataSource, IConnectionMultip
         return new HealthReport(status, time.GetUtcNow(), components);
     }
 
-    private async Task<ComponentHealth> CheckPostgresAsync(CancellationToken cancellationToken)
+    private async Task CheckPostgresAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select 1");
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // One dependency's check: `failed` when it fails or does not answer within the bound (the
+    // call is abandoned, not awaited: a stalled server would hold it past any cancellation), and
+    // degraded while its breaker is not closed although the check itself passed.
+    private async Task<ComponentHealth> CheckAsync(DependencyCircuit circuit, HealthStatus failed, Func<CancellationToken, Task> check, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(CheckTimeout);
+        timeout.CancelAfter(_checkTimeout);
+        var call = check(timeout.Token);
         try
         {
-            await using var command = dataSource.CreateCommand("select 1");
-            await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false);
-            return new ComponentHealth(HealthStatus.Healthy, watch.Elapsed.TotalMilliseconds);
+            await call.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception exception) when (exception is NpgsqlException or RedisException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            return new ComponentHealth(HealthStatus.Unhealthy, watch.Elapsed.TotalMilliseconds, Describe(exception));
+            ObserveLater(call);
+            var reason = exception is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                ? string.Create(CultureInfo.InvariantCulture, $"no answer within {_checkTimeout.TotalSeconds} s")
+                : Describe(exception);
+            return new ComponentHealth(failed, watch.Elapsed.TotalMilliseconds, WithCircuit(circuit, reason));
         }
+
+        return circuit.State == CircuitState.Closed
+            ? new ComponentHealth(HealthStatus.Healthy, watch.Elapsed.TotalMilliseconds)
+            : new ComponentHealth(HealthStatus.Degraded, watch.Elapsed.TotalMilliseconds, WithCircuit(circuit, "answering again"));
     }
 
-    private async Task<ComponentHealth> CheckCycleAsync()
+    private async Task<ComponentHealth> CheckCycleAsync(CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
+        var call = cycle.CheckAsync();
         try
         {
-            var (healthy, lastCompleted, staleSince) = await cycle.CheckAsync().WaitAsync(CheckTimeout).ConfigureAwait(false);
+            var (healthy, lastCompleted, staleSince) = await call.WaitAsync(_checkTimeout, cancellationToken).ConfigureAwait(false);
             return new ComponentHealth(
                 healthy ? HealthStatus.Healthy : HealthStatus.Degraded,
                 watch.Elapsed.TotalMilliseconds,
@@ -100,23 +125,21 @@ public sealed class HealthService(NpgsqlDataSource dataSource, IConnectionMultip
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
+            ObserveLater(call);
             return new ComponentHealth(HealthStatus.Degraded, watch.Elapsed.TotalMilliseconds, Describe(exception));
         }
     }
 
-    private async Task<ComponentHealth> CheckRedisAsync()
+    private static string WithCircuit(DependencyCircuit circuit, string reason) => circuit.State switch
     {
-        var watch = Stopwatch.StartNew();
-        try
-        {
-            await redis.GetDatabase().PingAsync().WaitAsync(CheckTimeout).ConfigureAwait(false);
-            return new ComponentHealth(HealthStatus.Healthy, watch.Elapsed.TotalMilliseconds);
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            return new ComponentHealth(HealthStatus.Degraded, watch.Elapsed.TotalMilliseconds, Describe(exception));
-        }
-    }
+        CircuitState.Open or CircuitState.Isolated => $"{reason}; circuit breaker open: calls are answered 503 until a probe succeeds",
+        CircuitState.HalfOpen => $"{reason}; circuit breaker half-open: a probe call is deciding",
+        _ => reason,
+    };
+
+    // An abandoned check finishes on its own; its failure is observed so it is not reported as an unobserved task exception.
+    private static void ObserveLater(Task call) =>
+        _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     // The exception's type and a short, credential-free reason; never the connection string.
     private static string Describe(Exception exception) => exception switch

@@ -1,4 +1,5 @@
 using Npgsql;
+using SalesAuto.Core.Resilience;
 using SalesAuto.Core.RetryQueue;
 
 namespace SalesAuto.Core.Observability;
@@ -10,7 +11,7 @@ namespace SalesAuto.Core.Observability;
 /// <see cref="MaxAge"/> (the cycle refreshes them too). Each refresh also offers its reading to
 /// <see cref="QueueHistory"/>, the console's last hour.
 /// </summary>
-public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSource, SalesAutoMetrics metrics, QueueHistory history, TimeProvider time)
+public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSource, SalesAutoMetrics metrics, QueueHistory history, TimeProvider time, DependencyCircuits circuits)
 {
     /// <summary>How stale the gauges may be before a scrape refreshes them.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
@@ -45,8 +46,12 @@ public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSou
     {
         try
         {
-            await using var command = dataSource.CreateCommand("select coalesce(sum(count), 0)::bigint from dead_letter_counts where status in ('failed', 'replaying')");
-            var unresolved = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            // Through the breaker: a scrape during a stall must still answer (it shows the breaker's state).
+            var unresolved = await circuits.Postgres.ExecuteAsync(async token =>
+            {
+                await using var command = dataSource.CreateCommand("select coalesce(sum(count), 0)::bigint from dead_letter_counts where status in ('failed', 'replaying')");
+                return (long)(await command.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+            }, cancellationToken).ConfigureAwait(false);
             metrics.DeadLettersUnresolved.Set(unresolved);
             return unresolved;
         }

@@ -25,6 +25,12 @@ public sealed class SalesAutoMetrics
     /// <summary>Results of one retry cycle.</summary>
     public static readonly IReadOnlyList<string> CycleResults = ["completed", "skipped", "failed"];
 
+    /// <summary>The guarded dependencies (circuit breakers).</summary>
+    public static readonly IReadOnlyList<string> Dependencies = ["postgres", "redis"];
+
+    /// <summary>Circuit breaker states, as <c>salesauto_circuit_transitions_total</c> labels them.</summary>
+    public static readonly IReadOnlyList<string> CircuitStates = ["closed", "half_open", "open"];
+
     /// <summary>Creates the metrics in a fresh registry.</summary>
     public SalesAutoMetrics()
     {
@@ -47,6 +53,8 @@ public sealed class SalesAutoMetrics
         HttpRequests = factory.CreateCounter("salesauto_http_requests_total", "HTTP requests, by route template, method and status.", "route", "method", "status");
         HttpRequestDuration = factory.CreateHistogram("salesauto_http_request_duration_seconds", "HTTP request duration, by route template and method.", new HistogramConfiguration { LabelNames = ["route", "method"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
         DeadLettersUnresolved = factory.CreateGauge("salesauto_dead_letters_unresolved", "Dead letters in status failed or replaying (refreshed by the retry cycle).");
+        CircuitState = factory.CreateGauge("salesauto_circuit_state", "Circuit breaker state per dependency: 0 closed (calls flow), 1 half-open (one probe call), 2 open (calls answered 503 at once).", "dependency");
+        CircuitTransitions = factory.CreateCounter("salesauto_circuit_transitions_total", "Circuit breaker transitions per dependency, by the state entered (closed, half_open, open).", "dependency", "state");
 
         // Pre-create the fixed label sets so dashboards see zeros instead of gaps.
         foreach (var outcome in OrphanOutcomes)
@@ -61,6 +69,14 @@ public sealed class SalesAutoMetrics
 
         OrphanQueueDepth.WithLabels("due");
         OrphanQueueDepth.WithLabels("leased");
+        foreach (var dependency in Dependencies)
+        {
+            CircuitState.WithLabels(dependency);
+            foreach (var state in CircuitStates)
+            {
+                CircuitTransitions.WithLabels(dependency, state);
+            }
+        }
     }
 
     /// <summary>The registry these metrics live in.</summary>
@@ -113,6 +129,30 @@ public sealed class SalesAutoMetrics
 
     /// <summary><c>salesauto_dead_letters_unresolved</c>.</summary>
     public Gauge DeadLettersUnresolved { get; }
+
+    /// <summary><c>salesauto_circuit_state{dependency}</c>: 0 closed, 1 half-open, 2 open.</summary>
+    public Gauge CircuitState { get; }
+
+    /// <summary><c>salesauto_circuit_transitions_total{dependency,state}</c>.</summary>
+    public Counter CircuitTransitions { get; }
+
+    /// <summary>Records that <paramref name="dependency"/>'s breaker entered <paramref name="state"/> (the initial closed state is set, not counted).</summary>
+    public void SetCircuitState(string dependency, Polly.CircuitBreaker.CircuitState state)
+    {
+        var (value, label) = state switch
+        {
+            Polly.CircuitBreaker.CircuitState.Closed => (0, "closed"),
+            Polly.CircuitBreaker.CircuitState.HalfOpen => (1, "half_open"),
+            _ => (2, "open"),
+        };
+        var gauge = CircuitState.WithLabels(dependency);
+        if (gauge.Value != value)
+        {
+            CircuitTransitions.WithLabels(dependency, label).Inc();
+        }
+
+        gauge.Set(value);
+    }
 
     /// <summary>Records one HTTP request; <paramref name="routeTemplate"/> is the template, never the raw path.</summary>
     public void ObserveHttpRequest(string routeTemplate, string method, int status, TimeSpan duration)

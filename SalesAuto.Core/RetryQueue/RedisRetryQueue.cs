@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SalesAuto.Core.Http;
 using SalesAuto.Core.Observability;
+using SalesAuto.Core.Resilience;
 using StackExchange.Redis;
 
 namespace SalesAuto.Core.RetryQueue;
@@ -36,9 +37,13 @@ internal sealed class RedisRetryQueue : IRetryQueue
     private readonly SalesAutoMetrics _metrics;
     private readonly ILogger<RedisRetryQueue> _logger;
 
-    public RedisRetryQueue(IConnectionMultiplexer redis, IOptions<RetryQueueOptions> options, SalesAutoMetrics metrics, ILogger<RedisRetryQueue> logger)
+    private readonly DependencyCircuit _circuit;
+
+    public RedisRetryQueue(IConnectionMultiplexer redis, IOptions<RetryQueueOptions> options, SalesAutoMetrics metrics, ILogger<RedisRetryQueue> logger, DependencyCircuits circuits)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(circuits);
+        _circuit = circuits.Redis;
         _redis = redis;
         _options = options.Value;
         _keys = new RetryQueueKeys(_options.KeyPrefix);
@@ -224,10 +229,12 @@ internal sealed class RedisRetryQueue : IRetryQueue
         });
     }
 
-    // Runs one script. An outage (no connection, a timeout, a server that is loading, read-only
-    // after a failover, out of memory, ...) becomes RetryQueueUnavailableException: the caller
-    // answers 503 or ends its cycle, and the work is retried. Any other server error (a Lua error,
-    // a wrong key type) is a bug: it is logged and thrown as it is, never disguised as an outage.
+    // Runs one script, through Redis's circuit breaker (DependencyCircuits): a stalled Redis costs
+    // the caller at most Resilience:AttemptTimeout, and nothing while the breaker is open. An
+    // outage (no connection, a timeout, a server that is loading, read-only after a failover, out
+    // of memory, an open breaker, ...) becomes RetryQueueUnavailableException: the caller answers
+    // 503 or ends its cycle, and the work is retried. Any other server error (a Lua error, a wrong
+    // key type) is a bug: it is logged and thrown as it is, never disguised as an outage.
     private async Task<RedisResult> EvaluateAsync(RetryQueueScript script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -236,9 +243,16 @@ internal sealed class RedisRetryQueue : IRetryQueue
             // The string overload loads the script once per server (SCRIPT LOAD) and then sends
             // EVALSHA; after a Redis restart or SCRIPT FLUSH the server answers NOSCRIPT, the
             // client forgets its hashes and sends the script again.
-            return await _redis.GetDatabase().ScriptEvaluateAsync(script.Text, keys, values).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await _circuit.ExecuteAsync(token => _redis.GetDatabase().ScriptEvaluateAsync(script.Text, keys, values).WaitAsync(token), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (IsOutage(exception))
+        catch (RetryQueueUnavailableException exception)
+        {
+            // Refused by the open breaker or timed out: counted like any other outage.
+            _metrics.RedisErrors.Inc();
+            Log.Unavailable(_logger, script.Name, exception.InnerException?.GetType().Name ?? exception.GetType().Name, exception);
+            throw;
+        }
+        catch (Exception exception) when (DependencyFailures.IsRedisOutage(exception))
         {
             _metrics.RedisErrors.Inc();
             Log.Unavailable(_logger, script.Name, exception.GetType().Name, exception);
@@ -251,16 +265,6 @@ internal sealed class RedisRetryQueue : IRetryQueue
             throw;
         }
     }
-
-    private static bool IsOutage(Exception exception) => exception switch
-    {
-        RedisConnectionException or RedisTimeoutException => true,
-        RedisServerException server => server.Kind is RedisErrorKind.ConnectionFault or RedisErrorKind.Timeout or RedisErrorKind.Loading
-            or RedisErrorKind.ClusterDown or RedisErrorKind.MasterDown or RedisErrorKind.TryAgain or RedisErrorKind.NoReplicas
-            or RedisErrorKind.Misconfigured or RedisErrorKind.OutOfMemory or RedisErrorKind.Busy or RedisErrorKind.MaxClients
-            or RedisErrorKind.ReadOnly or RedisErrorKind.NoAuth or RedisErrorKind.WrongPass,
-        _ => false,
-    };
 
     private static string Describe(Exception exception) => exception switch
     {

@@ -34,7 +34,8 @@ public sealed record CycleResult(
     int Released = 0,
     int Reclaimed = 0,
     int StaleAcks = 0,
-    TimeSpan Duration = default);
+    TimeSpan Duration = default,
+    int ReplaysRecovered = 0);
 
 /// <summary>What an enrollment did with the orphans parked for it.</summary>
 /// <param name="Released">Parked items no longer waiting: leased and processed in this call, or made due now.</param>
@@ -47,7 +48,10 @@ public sealed record EnrollmentRelease(int Released, int Applied);
 /// schedule's interval, so a backlog drains at full speed while each claim stays bounded. Cycles
 /// never overlap: in-process by a semaphore, across instances by a Redis lock with a fencing token
 /// (the Functions timer is a singleton, but its blob lease can be lost). Item leases with fencing
-/// tokens make even a cycle that lost its lock harmless: a stale worker cannot ack.
+/// tokens make even a cycle that lost its lock harmless: a stale worker cannot ack. Each cycle
+/// also replays again the dead letters whose replay claim expired (a replay that died after its
+/// claim, DeadLetterReplayer.RecoverExpiredClaimsAsync), so none stays <c>replaying</c> with
+/// nothing queued.
 /// </summary>
 public sealed partial class RetryCycle(
     IRetryQueue queue,
@@ -58,6 +62,7 @@ public sealed partial class RetryCycle(
     SalesAutoMetrics metrics,
     CycleMonitor monitor,
     MetricsRefresher refresher,
+    DeadLetterReplayer replayer,
     ILogger<RetryCycle> logger)
 {
     /// <summary>The audit log's actor for events the cycle dropped as suppressed.</summary>
@@ -169,6 +174,13 @@ public sealed partial class RetryCycle(
                         Log.LockLost(logger);
                         break;
                     }
+                }
+
+                // Under the lock, so two instances do not replay the same expired claims at once
+                // (harmless, every step is idempotent, but twice the work and two audit rows).
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    totals.ReplaysRecovered += await replayer.RecoverExpiredClaimsAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -383,9 +395,10 @@ public sealed partial class RetryCycle(
         public int Released;
         public int Reclaimed;
         public int StaleAcks;
+        public int ReplaysRecovered;
 
         public CycleResult ToResult(CycleOutcome outcome, TimeSpan duration) =>
-            new(outcome, Claimed, Applied, Duplicates, Rescheduled, DeadLettered, Released, Reclaimed, StaleAcks, duration);
+            new(outcome, Claimed, Applied, Duplicates, Rescheduled, DeadLettered, Released, Reclaimed, StaleAcks, duration, ReplaysRecovered);
     }
 
     private static partial class Log

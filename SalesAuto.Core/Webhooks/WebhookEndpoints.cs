@@ -101,7 +101,7 @@ public sealed partial class WebhookEndpoints(
             metrics.PostgresErrors.Inc();
             metrics.WebhookEvents.WithLabels(source, "failed").Inc(events.Count);
             Log.StoreFailed(logger, source, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");
-            return Problems.Unavailable("Postgres is unavailable; nothing was acknowledged. Deliver again later.");
+            return Problems.Unavailable("Postgres is unavailable; nothing was acknowledged. Deliver again later.", Problems.RetryAfterOf(exception));
         }
 
         var orphans = new List<(OrphanItem, TimeSpan)>();
@@ -139,12 +139,12 @@ public sealed partial class WebhookEndpoints(
         {
             parked = await queue.EnqueueAsync(orphans, cancellationToken).ConfigureAwait(false);
         }
-        catch (RetryQueueUnavailableException)
+        catch (RetryQueueUnavailableException exception)
         {
             // Counted by the caller, once, as failed events (salesauto_webhook_events_total): the
             // delivery was verified and processed, so it is no rejection "before processing".
             Log.QueueUnavailable(logger, source, orphans.Count);
-            return Problems.Unavailable("The retry queue (Redis) is unavailable, so events whose enrollment does not exist yet cannot be parked. Deliver again later.");
+            return Problems.Unavailable("The retry queue (Redis) is unavailable, so events whose enrollment does not exist yet cannot be parked. Deliver again later.", exception.RetryAfter);
         }
 
         metrics.OrphansEnqueued.WithLabels(source).Inc(parked.Count(p => p == EnqueueOutcome.Enqueued));
