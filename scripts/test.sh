@@ -42,6 +42,25 @@ passed=$(get passed); failed=$(get failed); total=$(get total); executed=$(get e
 errors=$(get error); timeouts=$(get timeout); aborted=$(get aborted)
 failed=$((failed + ${errors:-0} + ${timeouts:-0} + ${aborted:-0}))
 skipped=$((total - executed))
+if [ "$failed" -gt 0 ]; then
+  # The failures again, last, so a log cut to its tail (as CI shows it) still names them.
+  echo "Failed tests:"
+  awk '
+    function unescape(s) { gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&quot;/, "\"", s); gsub(/&apos;/, "\047", s); gsub(/&amp;/, "\\&", s); return s }
+    /<UnitTestResult / && /outcome="(Failed|Error|Timeout|Aborted)"/ {
+      name = $0; sub(/.* testName="/, "", name); sub(/".*/, "", name)
+      printf "  %s\n", unescape(name); failing = 1; lines = 0; next
+    }
+    failing && /<Message>/ { inmessage = 1; sub(/.*<Message>/, "") }
+    failing && inmessage {
+      done = sub(/<\/Message>.*/, "")
+      if (lines < 3) printf "      %s\n", unescape($0)
+      lines++
+      if (done) { inmessage = 0; failing = 0 }
+    }
+    /<\/UnitTestResult>/ { failing = 0; inmessage = 0 }
+  ' "$trx"
+fi
 if [ "$failed" -gt 0 ] && [ -d "$SALESAUTO_TEST_SERVER_LOGS" ]; then
   echo "The logs of the servers the tests started: $SALESAUTO_TEST_SERVER_LOGS (one file per server, named after its test or fixture)"
 fi

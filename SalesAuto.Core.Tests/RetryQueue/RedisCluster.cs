@@ -157,6 +157,61 @@ public sealed class PrivateRedisCluster : IAsyncDisposable
         throw new InvalidOperationException($"the primary on {primaryPort} has no replica");
     }
 
+    /// <summary>
+    /// A manual failover of <paramref name="replicaPort"/>'s primary to it, as Azure does for
+    /// patching, returning once the replica itself says it is a primary. Redis gives a manual
+    /// failover 5 s and then silently abandons it (a replica still in its first sync, or one that
+    /// could not reach the primary's offset in time on a busy machine), so the request is made
+    /// again after each abandoned attempt, once the replica's link to its primary is up.
+    /// </summary>
+    public static async Task FailOverToAsync(IConnectionMultiplexer redis, int replicaPort, CancellationToken cancellationToken)
+    {
+        var replica = redis.GetServer("127.0.0.1", replicaPort);
+        for (var attempt = 1; attempt <= 6; attempt++)
+        {
+            await WaitUntilLinkIsUpAsync(replica, cancellationToken);
+            await replica.ExecuteAsync("CLUSTER", "FAILOVER");
+            // Redis's own limit for a manual failover is 5 s (CLUSTER_MF_TIMEOUT); past it the
+            // attempt was abandoned and asking again is the only way on.
+            var abandoned = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(6);
+            while (DateTimeOffset.UtcNow < abandoned)
+            {
+                if (await IsPrimaryAsync(replica))
+                {
+                    return;
+                }
+
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+
+        throw new InvalidOperationException($"the replica on {replicaPort} did not become a primary after six manual failovers");
+    }
+
+    private static async Task<bool> IsPrimaryAsync(IServer server)
+    {
+        var role = (RedisResult[])(await server.ExecuteAsync("ROLE"))!;
+        return (string?)role[0] == "master";
+    }
+
+    private static async Task WaitUntilLinkIsUpAsync(IServer replica, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var info = (string?)await replica.ExecuteAsync("INFO", "replication") ?? string.Empty;
+            if (await IsPrimaryAsync(replica)
+                || (info.Contains("master_link_status:up", StringComparison.Ordinal) && info.Contains("master_sync_in_progress:0", StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new InvalidOperationException("the replica's link to its primary did not come up within 60 s");
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
