@@ -83,7 +83,7 @@ public sealed class PrivacyStoreTests(PostgresSchema schema) : IClassFixture<Pos
             await inFlight.ExecuteAsync(SuppressionLock.SharedSql, transaction: batch);
 
             var suppress = store.SuppressAsync(new PersonIdentifiers([email], []), TestContext.Token);
-            await Task.Delay(500, TestContext.Token);
+            await WaitUntilSomeoneWaitsForAsync(inFlight.ProcessID, suppress);
 
             Assert.False(suppress.IsCompleted, "the suppression must wait for the batch in flight");
             await batch.CommitAsync(TestContext.Token);
@@ -100,11 +100,24 @@ public sealed class PrivacyStoreTests(PostgresSchema schema) : IClassFixture<Pos
             await erase.ExecuteAsync("insert into suppressions (hash) values (@hash)", new { hash = TestHasher.Instance.Current(PersonIdentifier.Email(other)) }, suppressing);
 
             var apply = processor.ApplyAsync([late], TestContext.Token);
-            await Task.Delay(500, TestContext.Token);
+            await WaitUntilSomeoneWaitsForAsync(erase.ProcessID, apply);
 
             Assert.False(apply.IsCompleted, "a batch must wait while suppressions are being written");
             await suppressing.CommitAsync(TestContext.Token);
             Assert.Equal([EventOutcome.Suppressed], await apply.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Token));
+        }
+    }
+
+    // Returns once Postgres says a backend is blocked behind the lock that backend `holder` holds
+    // (what the operation under test must be doing), or the operation finished without waiting
+    // (which the caller's assertion then refuses).
+    private async Task WaitUntilSomeoneWaitsForAsync(int holder, Task operation)
+    {
+        await using var observer = await schema.DataSource.OpenConnectionAsync(TestContext.Token);
+        while (!operation.IsCompleted
+               && await observer.ExecuteScalarAsync<long>("select count(*) from pg_stat_activity where @holder = any(pg_blocking_pids(pid))", new { holder }) == 0)
+        {
+            await Task.Delay(20, TestContext.Token); // polling interval, not a margin
         }
     }
 
