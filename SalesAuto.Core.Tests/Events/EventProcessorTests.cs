@@ -146,6 +146,35 @@ public sealed class EventProcessorTests(PostgresSchema schema) : IClassFixture<P
         Assert.Equal("positive", await command.ExecuteScalarAsync(TestContext.Token));
     }
 
+    [Fact]
+    public async Task ApplyAsync_RunsTheGenericPlan_AndLeavesTheSessionsPlanCacheModeAlone()
+    {
+        // One connection, so every batch runs on the backend whose prepared statements are read after.
+        var options = new SalesAuto.Core.Postgres.PostgresOptions { ConnectionString = schema.ConnectionString + ";Maximum Pool Size=1" };
+        await using var dataSource = SalesAuto.Core.Postgres.PostgresDataSourceFactory.Create(options);
+        var processor = new PostgresEventProcessor(dataSource, SalesAuto.Core.Tests.Privacy.TestHasher.Instance, TestCircuits.Create());
+        var campaign = NewId("cam");
+        await _enrollments.UpsertAsync(campaign, "gus@example.com", null, null, TestContext.Token);
+
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.Equal([EventOutcome.Applied], await processor.ApplyAsync([Event(campaign, "gus@example.com", "email.opened")], TestContext.Token));
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(TestContext.Token);
+        await using var plans = new Npgsql.NpgsqlCommand(
+            "select generic_plans, custom_plans from pg_prepared_statements where statement like '%insert into campaign_events%'", connection);
+        await using (var reader = await plans.ExecuteReaderAsync(TestContext.Token))
+        {
+            Assert.True(await reader.ReadAsync(TestContext.Token), "the statement is prepared");
+            Assert.True(reader.GetInt64(0) > 0, "generic plans were used");
+            Assert.Equal(0L, reader.GetInt64(1));
+        }
+
+        await using var mode = new Npgsql.NpgsqlCommand("show plan_cache_mode", connection);
+        Assert.Equal("auto", await mode.ExecuteScalarAsync(TestContext.Token));
+    }
+
     private static CanonicalEvent Event(string campaign, string email, string type) =>
         new("lemlist", NewId("act"), type, DateTimeOffset.UtcNow, campaign, email, null, "{}");
 
