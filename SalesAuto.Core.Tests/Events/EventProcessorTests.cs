@@ -175,6 +175,39 @@ public sealed class EventProcessorTests(PostgresSchema schema) : IClassFixture<P
         Assert.Equal("auto", await mode.ExecuteScalarAsync(TestContext.Token));
     }
 
+    [Fact]
+    public async Task Enrollments_CannotBeDeleted_SinceEventsReferToThemWithoutAForeignKey()
+    {
+        var campaign = NewId("cam");
+        await _enrollments.UpsertAsync(campaign, "hal@example.com", null, null, TestContext.Token);
+
+        foreach (var sql in new[] { $"delete from enrollments where campaign_id = '{campaign}'", "truncate enrollments cascade" })
+        {
+            await using var command = schema.DataSource.CreateCommand(sql);
+            var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => command.ExecuteNonQueryAsync(TestContext.Token));
+            Assert.Equal(Npgsql.PostgresErrorCodes.RestrictViolation, error.SqlState);
+        }
+
+        Assert.Equal(1, (await _enrollments.GetStatsAsync(campaign, TestContext.Token))!.Enrollments);
+    }
+
+    [Fact]
+    public async Task CampaignEvents_HaveOnlyTheIndexesSomeQueryUses()
+    {
+        // Each index costs every insert: the idempotency key, the primary key, stats by campaign and
+        // type, and export/erase by enrollment. A new one belongs here with the query that needs it.
+        await using var command = schema.DataSource.CreateCommand(
+            "select indexname from pg_indexes where schemaname = current_schema() and tablename = 'campaign_events' order by indexname");
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Token);
+        while (await reader.ReadAsync(TestContext.Token))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        Assert.Equal(["campaign_events_campaign_type_idx", "campaign_events_enrollment_id_idx", "campaign_events_pkey", "campaign_events_source_event_key"], names);
+    }
+
     private static CanonicalEvent Event(string campaign, string email, string type) =>
         new("lemlist", NewId("act"), type, DateTimeOffset.UtcNow, campaign, email, null, "{}");
 
