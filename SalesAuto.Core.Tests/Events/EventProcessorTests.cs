@@ -146,6 +146,68 @@ public sealed class EventProcessorTests(PostgresSchema schema) : IClassFixture<P
         Assert.Equal("positive", await command.ExecuteScalarAsync(TestContext.Token));
     }
 
+    [Fact]
+    public async Task ApplyAsync_RunsTheGenericPlan_AndLeavesTheSessionsPlanCacheModeAlone()
+    {
+        // One connection, so every batch runs on the backend whose prepared statements are read after.
+        var options = new SalesAuto.Core.Postgres.PostgresOptions { ConnectionString = schema.ConnectionString + ";Maximum Pool Size=1" };
+        await using var dataSource = SalesAuto.Core.Postgres.PostgresDataSourceFactory.Create(options);
+        var processor = new PostgresEventProcessor(dataSource, SalesAuto.Core.Tests.Privacy.TestHasher.Instance, TestCircuits.Create());
+        var campaign = NewId("cam");
+        await _enrollments.UpsertAsync(campaign, "gus@example.com", null, null, TestContext.Token);
+
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.Equal([EventOutcome.Applied], await processor.ApplyAsync([Event(campaign, "gus@example.com", "email.opened")], TestContext.Token));
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(TestContext.Token);
+        await using var plans = new Npgsql.NpgsqlCommand(
+            "select generic_plans, custom_plans from pg_prepared_statements where statement like '%insert into campaign_events%'", connection);
+        await using (var reader = await plans.ExecuteReaderAsync(TestContext.Token))
+        {
+            Assert.True(await reader.ReadAsync(TestContext.Token), "the statement is prepared");
+            Assert.True(reader.GetInt64(0) > 0, "generic plans were used");
+            Assert.Equal(0L, reader.GetInt64(1));
+        }
+
+        await using var mode = new Npgsql.NpgsqlCommand("show plan_cache_mode", connection);
+        Assert.Equal("auto", await mode.ExecuteScalarAsync(TestContext.Token));
+    }
+
+    [Fact]
+    public async Task Enrollments_CannotBeDeleted_SinceEventsReferToThemWithoutAForeignKey()
+    {
+        var campaign = NewId("cam");
+        await _enrollments.UpsertAsync(campaign, "hal@example.com", null, null, TestContext.Token);
+
+        foreach (var sql in new[] { $"delete from enrollments where campaign_id = '{campaign}'", "truncate enrollments cascade" })
+        {
+            await using var command = schema.DataSource.CreateCommand(sql);
+            var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => command.ExecuteNonQueryAsync(TestContext.Token));
+            Assert.Equal(Npgsql.PostgresErrorCodes.RestrictViolation, error.SqlState);
+        }
+
+        Assert.Equal(1, (await _enrollments.GetStatsAsync(campaign, TestContext.Token))!.Enrollments);
+    }
+
+    [Fact]
+    public async Task CampaignEvents_HaveOnlyTheIndexesSomeQueryUses()
+    {
+        // Each index costs every insert: the idempotency key, the primary key, stats by campaign and
+        // type, and export/erase by enrollment. A new one belongs here with the query that needs it.
+        await using var command = schema.DataSource.CreateCommand(
+            "select indexname from pg_indexes where schemaname = current_schema() and tablename = 'campaign_events' order by indexname");
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Token);
+        while (await reader.ReadAsync(TestContext.Token))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        Assert.Equal(["campaign_events_campaign_type_idx", "campaign_events_enrollment_id_idx", "campaign_events_pkey", "campaign_events_source_event_key"], names);
+    }
+
     private static CanonicalEvent Event(string campaign, string email, string type) =>
         new("lemlist", NewId("act"), type, DateTimeOffset.UtcNow, campaign, email, null, "{}");
 

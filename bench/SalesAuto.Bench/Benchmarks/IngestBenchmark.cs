@@ -14,6 +14,7 @@ internal static class IngestBenchmark
 {
     private const string Schema = "bench_ingest";
     private const string CeilingSchema = "bench_ceiling";
+    private const string BaselineSchema = "bench_ingest_base";
 
     public static async Task<Report> RunAsync(Cli cli, Machine machine, string command)
     {
@@ -28,6 +29,7 @@ internal static class IngestBenchmark
         var hotEnrollments = cli.Int("hot-enrollments", 1000);
         var maxAutoPrepare = cli.OptionalString("max-auto-prepare");
         var compareMaxAutoPrepare = cli.OptionalString("compare-max-auto-prepare");
+        var compareServer = cli.OptionalString("compare-server");
         var only = cli.OptionalString("only");
         cli.RejectUnknown();
 
@@ -71,6 +73,19 @@ internal static class IngestBenchmark
             report.Size($"Experiment: the rows marked \"MaxAutoPrepare={compareMaxAutoPrepare}\" come from a second SalesAuto.Server, identical but for Postgres:MaxAutoPrepare={compareMaxAutoPrepare}, run in the same rounds.");
         }
 
+        // An A/B of two builds in the same rounds: another SalesAuto.Server.dll (say, main's, built
+        // elsewhere) on a schema of its own that it migrates itself, so its migrations are its own.
+        var baselinePostgres = compareServer is null ? null : await BenchEnvironment.RecreateSchemaAsync(BaselineSchema);
+        var baselineSettings = baselinePostgres is null ? null : ServerSettings.For(baselinePostgres, redis.ConnectionString, "bench:ingest-base:");
+        await using var baseline = compareServer is null || baselineSettings is null ? null : await ServerSettings.StartAsync(baselineSettings, Path.GetFullPath(compareServer));
+        if (baseline is not null && baselinePostgres is not null)
+        {
+            await SeedAsync(baselinePostgres, campaigns, enrollments, hotEnrollments);
+            report.Size($"Experiment: the rows marked \"baseline\" come from another build of SalesAuto.Server ({compareServer}) on a schema of its own ({BaselineSchema}, migrated by that build), seeded the same, run in the same rounds.");
+        }
+
+        using var baselineClient = baseline is null ? null : LoadGenerator.CreateClient(baseline.BaseAddress, Math.Max(concurrency, batchConcurrency));
+
         var scenarios = new List<(string Key, string Name, HttpClient Client, int Pid, int Concurrency, int Events, Func<long, HttpRequestMessage> Request, string Source)>
         {
             ("ceiling", "ceiling: bare endpoint, one INSERT per request", ceilingClient, ceiling.ProcessId, concurrency, 1,
@@ -92,6 +107,16 @@ internal static class IngestBenchmark
                 n => Webhooks.Lemlist(LemlistMany(n, "p", campaigns, enrollments)), "lemlist"));
             scenarios.Add(("hubspot-many-ap", $"experiment, MaxAutoPrepare={compareMaxAutoPrepare}: HubSpot batches of {batchSize}, many campaigns", preparedClient, prepared.ProcessId, batchConcurrency, batchSize,
                 n => Webhooks.HubSpot(Webhooks.HubSpotBatch(4_000_000_000L + (n * batchSize), i => 100_000 + Spread((n * batchSize) + i, enrollments), batchSize)), "hubspot"));
+        }
+
+        if (baseline is not null && baselineClient is not null)
+        {
+            scenarios.Insert(2, ("lemlist-many-base", "baseline build: Lemlist single events, many campaigns", baselineClient, baseline.ProcessId, concurrency, 1,
+                n => Webhooks.Lemlist(LemlistMany(n, "b", campaigns, enrollments)), "lemlist-base"));
+            scenarios.Insert(4, ("lemlist-hot-base", "baseline build: Lemlist single events, one hot campaign", baselineClient, baseline.ProcessId, concurrency, 1,
+                n => Webhooks.Lemlist(Webhooks.LemlistActivity($"act_hb_{n}", "cam_hot", $"hot{Spread(n, hotEnrollments)}@bench.example", n)), "lemlist-base"));
+            scenarios.Add(("hubspot-many-base", $"baseline build: HubSpot batches of {batchSize}, many campaigns", baselineClient, baseline.ProcessId, batchConcurrency, batchSize,
+                n => Webhooks.HubSpot(Webhooks.HubSpotBatch(5_000_000_000L + (n * batchSize), i => 100_000 + Spread((n * batchSize) + i, enrollments), batchSize)), "hubspot-base"));
         }
 
         var selected = scenarios.Where(s => only is null || only.Split(',').Contains(s.Key)).ToList();
@@ -118,12 +143,13 @@ internal static class IngestBenchmark
 
         var results = selected.Select((s, i) => (s.Name, s.Concurrency, Result: merged[i]!, s.Source)).ToList();
         var cpu = selected.Select((s, i) => (App: appCpu[i] / merged[i]!.AllEvents * 1e6, Postgres: postgresCpu[i] / merged[i]!.AllEvents * 1e6)).ToList();
-        await CheckStoredAsync(report, postgres, ceilingPostgres, results, client);
+        await CheckStoredAsync(report, postgres, ceilingPostgres, results, client, baselinePostgres);
 
         var table = report.Table(string.Empty, "scenario", "concurrency", "requests/s", "events/s", "p50 ms", "p99 ms", "max ms", "errors", "CPU µs/event: app, Postgres", "goal", "met");
         var ceilingResult = results.FirstOrDefault(r => r.Name.StartsWith("ceiling: bare endpoint, one INSERT per request", StringComparison.Ordinal)).Result;
-        var manyResult = results.FirstOrDefault(r => r.Name.Contains("Lemlist single events, many", StringComparison.Ordinal)).Result;
         var batchMany = results.FirstOrDefault(r => r.Name.Contains("HubSpot batches", StringComparison.Ordinal) && r.Name.EndsWith("many campaigns", StringComparison.Ordinal)).Result;
+        // The many-campaigns row of the same server (SalesAuto's, or the baseline build's) as a hot row.
+        LoadResult? SameServerMany(string hotName) => results.FirstOrDefault(r => r.Name == hotName.Replace("one hot campaign", "many campaigns", StringComparison.Ordinal)).Result;
         foreach (var ((name, c, result, _), (app, pg)) in results.Zip(cpu))
         {
             var (goal, met) = name switch
@@ -132,9 +158,9 @@ internal static class IngestBenchmark
                 _ when name.Contains("Lemlist single events, many", StringComparison.Ordinal) && ceilingResult is not null =>
                     (Fmt.Inv($">= 60% of ceiling req/s, p99 <= 2x: {result.RequestsPerSecond / ceilingResult.RequestsPerSecond:P0}, {result.Latencies.P99 / ceilingResult.Latencies.P99:0.00}x"),
                         Fmt.Met(result.RequestsPerSecond >= 0.6 * ceilingResult.RequestsPerSecond && result.Latencies.P99 <= 2 * ceilingResult.Latencies.P99)),
-                _ when name.Contains("Lemlist single events, one hot", StringComparison.Ordinal) && manyResult is not null =>
-                    (Fmt.Inv($">= 90% of many campaigns (no hot-row collapse): {result.EventsPerSecond / manyResult.EventsPerSecond:P0}"),
-                        Fmt.Met(result.EventsPerSecond >= 0.9 * manyResult.EventsPerSecond)),
+                _ when name.Contains("Lemlist single events, one hot", StringComparison.Ordinal) && SameServerMany(name) is { } many =>
+                    (Fmt.Inv($">= 90% of many campaigns (no hot-row collapse): {result.EventsPerSecond / many.EventsPerSecond:P0}"),
+                        Fmt.Met(result.EventsPerSecond >= 0.9 * many.EventsPerSecond)),
                 _ when name.Contains("HubSpot", StringComparison.Ordinal) && name.EndsWith("many campaigns", StringComparison.Ordinal) =>
                     (">= 20,000 events/s", Fmt.Met(result.EventsPerSecond >= 20_000)),
                 _ when name.Contains("HubSpot", StringComparison.Ordinal) && batchMany is not null =>
@@ -184,14 +210,18 @@ internal static class IngestBenchmark
     }
 
     // Every event answered 200 must be a row, once; the hot campaign's stats must count exactly its rows.
-    private static async Task CheckStoredAsync(Report report, string postgres, string ceilingPostgres, List<(string Name, int Concurrency, LoadResult Result, string Source)> results, HttpClient client)
+    private static async Task CheckStoredAsync(Report report, string postgres, string ceilingPostgres, List<(string Name, int Concurrency, LoadResult Result, string Source)> results, HttpClient client, string? baselinePostgres)
     {
         foreach (var source in results.Select(r => r.Source).Distinct())
         {
             var sent = results.Where(r => r.Source == source).Sum(r => r.Result.AllEvents);
-            var stored = source == "ceiling"
-                ? await Db.ScalarAsync(ceilingPostgres, "select count(*) from ceiling_events")
-                : await Db.ScalarAsync(postgres, $"select count(*) from campaign_events where source = '{source}'");
+            var stored = source switch
+            {
+                "ceiling" => await Db.ScalarAsync(ceilingPostgres, "select count(*) from ceiling_events"),
+                _ when source.EndsWith("-base", StringComparison.Ordinal) && baselinePostgres is not null =>
+                    await Db.ScalarAsync(baselinePostgres, $"select count(*) from campaign_events where source = '{source[..^5]}'"),
+                _ => await Db.ScalarAsync(postgres, $"select count(*) from campaign_events where source = '{source}'"),
+            };
             report.Note(Fmt.Inv($"Check, {source}: {sent:N0} events answered 2xx (warm-up included), {stored:N0} rows stored: {(sent == stored ? "equal" : "**different**")}."));
         }
 

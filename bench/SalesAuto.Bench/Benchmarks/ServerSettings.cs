@@ -23,10 +23,11 @@ internal static class ServerSettings
     /// (scripts/deps.sh writes it), which the Server reads after the environment variables and the
     /// command line, so it would point the server at the developer's schema instead of the bench's.
     /// </summary>
-    public static async Task<ChildServer> StartAsync(Dictionary<string, string> settings)
+    public static async Task<ChildServer> StartAsync(Dictionary<string, string> settings, string? serverDll = null)
     {
+        serverDll ??= BenchEnvironment.ServerDll;
         var root = Directory.CreateTempSubdirectory("salesauto-bench-server-").FullName;
-        File.Copy(Path.Combine(Path.GetDirectoryName(BenchEnvironment.ServerDll)!, "appsettings.json"), Path.Combine(root, "appsettings.json"));
-        return await ChildServer.StartAsync(BenchEnvironment.ServerDll, ["--contentRoot", root], settings, "/api/health", root);
+        File.Copy(Path.Combine(Path.GetDirectoryName(serverDll)!, "appsettings.json"), Path.Combine(root, "appsettings.json"));
+        return await ChildServer.StartAsync(serverDll, ["--contentRoot", root], settings, "/api/health", root);
     }
 }
