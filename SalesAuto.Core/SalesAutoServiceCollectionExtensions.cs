@@ -19,6 +19,7 @@ using SalesAuto.Core.Redis;
 using SalesAuto.Core.Resilience;
 using SalesAuto.Core.RetryQueue;
 using SalesAuto.Core.Webhooks;
+using SalesAuto.Core.Webhooks.Sources;
 
 namespace SalesAuto.Core;
 
@@ -161,7 +162,7 @@ public static class SalesAutoServiceCollectionExtensions
             .Select(source => (Path: $"{WebhookOptions.Section}:Sources:{source.Key}:Kind", Value: source["Kind"]))
             .Where(kind => !string.IsNullOrWhiteSpace(kind.Value)
                 && !(Enum.TryParse<WebhookSourceKind>(kind.Value, ignoreCase: true, out var parsed) && parsed != WebhookSourceKind.None && Enum.IsDefined(parsed)))
-            .Select(kind => $"{kind.Path} ('{kind.Value}') must be HubSpot, Lemlist or StandardWebhooks.")
+            .Select(kind => $"{kind.Path} ('{kind.Value}') must be {WebhookSources.KindNames}.")
             .ToList();
         return unknown.Count == 0 ? null : string.Join(" ", unknown);
     }

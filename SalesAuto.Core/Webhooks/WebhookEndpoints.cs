@@ -8,6 +8,7 @@ using SalesAuto.Core.Observability;
 using SalesAuto.Core.Postgres;
 using SalesAuto.Core.Privacy;
 using SalesAuto.Core.RetryQueue;
+using SalesAuto.Core.Webhooks.Sources;
 
 namespace SalesAuto.Core.Webhooks;
 
@@ -75,14 +76,11 @@ public sealed partial class WebhookEndpoints(
         IReadOnlyList<EventOutcome> outcomes;
         try
         {
-            if (sourceOptions.Kind == WebhookSourceKind.HubSpot)
+            // Before the events are stored: the deletion event itself, and anything else the
+            // delivery says about that person, then come back suppressed.
+            foreach (var person in WebhookSources.For(sourceOptions.Kind).PeopleToErase(events))
             {
-                // Before the events are stored: the deletion event itself, and anything else the
-                // delivery says about that contact, then come back suppressed.
-                foreach (var contact in HubSpotPrivacyDeletion.ContactsToErase(events))
-                {
-                    await eraser.EraseAsync(PersonIdentifier.CrmContact(contact), dryRun: false, $"webhook:{source}", cancellationToken).ConfigureAwait(false);
-                }
+                await eraser.EraseAsync(person, dryRun: false, $"webhook:{source}", cancellationToken).ConfigureAwait(false);
             }
 
             outcomes = await processor.ApplyAsync(events, cancellationToken).ConfigureAwait(false);

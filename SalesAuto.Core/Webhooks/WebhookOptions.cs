@@ -1,9 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
+using SalesAuto.Core.Webhooks.Sources;
 
 namespace SalesAuto.Core.Webhooks;
 
-/// <summary>How a source proves its deliveries (DESIGN.md, "Webhook sources").</summary>
+/// <summary>
+/// How a source proves its deliveries and shapes its events (DESIGN.md, "Webhook sources"); each kind
+/// is one <see cref="WebhookSource"/>, listed in <see cref="WebhookSources"/>.
+/// </summary>
 public enum WebhookSourceKind
 {
     /// <summary>Not set: refused at start-up.</summary>
@@ -58,9 +62,10 @@ public sealed partial class WebhookOptions : IValidatableObject
                 yield return new ValidationResult($"{path}: a source name must be 1 to 64 lower-case letters and digits (no '-' or '_': on Azure the name is part of an app-setting name and of a Key Vault secret name, docs/deploy.md).");
             }
 
+            var kind = WebhookSources.TryGet(source.Kind, out var found) ? found : null;
             if (source.Kind == WebhookSourceKind.None)
             {
-                yield return new ValidationResult($"{path}:Kind is required: HubSpot, Lemlist or StandardWebhooks.");
+                yield return new ValidationResult($"{path}:Kind is required: {WebhookSources.KindNames}.");
             }
 
             if (source.Secrets.Count == 0)
@@ -75,9 +80,9 @@ public sealed partial class WebhookOptions : IValidatableObject
                 {
                     yield return new ValidationResult($"{path}:Secrets:{i} must be at least 8 characters.");
                 }
-                else if (source.Kind == WebhookSourceKind.StandardWebhooks && WebhookSecrets.TryDecodeStandardWebhooksSecret(secret) is null)
+                else if (kind?.CheckSecret(secret) is { } problem)
                 {
-                    yield return new ValidationResult($"{path}:Secrets:{i} must be 'whsec_' followed by Base64.");
+                    yield return new ValidationResult($"{path}:Secrets:{i} {problem}.");
                 }
             }
         }
