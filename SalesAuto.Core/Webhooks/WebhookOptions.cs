@@ -62,7 +62,6 @@ public sealed partial class WebhookOptions : IValidatableObject
                 yield return new ValidationResult($"{path}: a source name must be 1 to 64 lower-case letters and digits (no '-' or '_': on Azure the name is part of an app-setting name and of a Key Vault secret name, docs/deploy.md).");
             }
 
-            var kind = WebhookSources.TryGet(source.Kind, out var found) ? found : null;
             if (source.Kind == WebhookSourceKind.None)
             {
                 yield return new ValidationResult($"{path}:Kind is required: {WebhookSources.KindNames}.");
@@ -73,6 +72,8 @@ public sealed partial class WebhookOptions : IValidatableObject
                 yield return new ValidationResult($"{path}:Secrets must hold at least one secret.");
             }
 
+            // Each source checks the form of its own secrets (Standard Webhooks: whsec_ and Base64).
+            var kind = WebhookSources.TryGet(source.Kind, out var found) ? found : null;
             for (var i = 0; i < source.Secrets.Count; i++)
             {
                 var secret = source.Secrets[i];

@@ -38,7 +38,8 @@ public static class WebhookParser
     /// <summary>
     /// Parses the body of source <paramref name="sourceName"/> of kind <paramref name="kind"/>:
     /// HubSpot, a JSON array of events; Lemlist, one activity object or an array of them;
-    /// StandardWebhooks, one canonical event object or an array of them. An array holds 1 to
+    /// StandardWebhooks, one canonical event object or an array of them. The framing, the limits and
+    /// the jsonb checks are here; each event is read by its source (<see cref="WebhookSource.ParseEvent"/>). An array holds 1 to
     /// <see cref="MaxEvents"/> elements, numbered from 0 in errors. The error may quote the body's
     /// property names and event types, never other values.
     /// </summary>
