@@ -130,6 +130,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<EnrollmentStore>();
         services.TryAddSingleton<EnrollmentEndpoints>();
         services.TryAddSingleton<WebhookVerifier>();
+        services.TryAddSingleton<WebhookIntake>();
         services.TryAddSingleton<WebhookEndpoints>();
 
         // One store instance serves the retry cycle (IDeadLetterStore) and the admin API (its query methods).

@@ -10,7 +10,7 @@ namespace SalesAuto.Core.Webhooks.Sources;
 /// provider to provider, in one place. How a delivery proves where it comes from, the 401 challenge
 /// that names that method, the secrets' form, how one event of the body becomes a canonical event,
 /// and anything a delivery asks for beyond storing its events. Reading the body, framing the JSON,
-/// storing and parking are shared by every source (<see cref="WebhookEndpoints"/>, <see cref="WebhookParser"/>).
+/// storing and parking are shared by every source (<see cref="WebhookEndpoints"/> and <see cref="WebhookIntake"/>, <see cref="WebhookParser"/>).
 /// </summary>
 /// <remarks>
 /// Adding a provider is one folder beside <c>HubSpot/</c>, <c>Lemlist/</c> and <c>StandardWebhooks/</c>
