@@ -128,6 +128,7 @@ public static class SalesAutoServiceCollectionExtensions
 
         services.TryAddSingleton<IEventProcessor, PostgresEventProcessor>();
         services.TryAddSingleton<EnrollmentStore>();
+        services.TryAddSingleton<EnrollmentService>();
         services.TryAddSingleton<EnrollmentEndpoints>();
         services.TryAddSingleton<WebhookVerifier>();
         services.TryAddSingleton<WebhookIntake>();
