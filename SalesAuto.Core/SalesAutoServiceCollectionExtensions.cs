@@ -19,6 +19,7 @@ using SalesAuto.Core.Redis;
 using SalesAuto.Core.Resilience;
 using SalesAuto.Core.RetryQueue;
 using SalesAuto.Core.Webhooks;
+using SalesAuto.Core.Webhooks.Sources;
 
 namespace SalesAuto.Core;
 
@@ -127,8 +128,10 @@ public static class SalesAutoServiceCollectionExtensions
 
         services.TryAddSingleton<IEventProcessor, PostgresEventProcessor>();
         services.TryAddSingleton<EnrollmentStore>();
+        services.TryAddSingleton<EnrollmentService>();
         services.TryAddSingleton<EnrollmentEndpoints>();
         services.TryAddSingleton<WebhookVerifier>();
+        services.TryAddSingleton<WebhookIntake>();
         services.TryAddSingleton<WebhookEndpoints>();
 
         // One store instance serves the retry cycle (IDeadLetterStore) and the admin API (its query methods).
@@ -161,7 +164,7 @@ public static class SalesAutoServiceCollectionExtensions
             .Select(source => (Path: $"{WebhookOptions.Section}:Sources:{source.Key}:Kind", Value: source["Kind"]))
             .Where(kind => !string.IsNullOrWhiteSpace(kind.Value)
                 && !(Enum.TryParse<WebhookSourceKind>(kind.Value, ignoreCase: true, out var parsed) && parsed != WebhookSourceKind.None && Enum.IsDefined(parsed)))
-            .Select(kind => $"{kind.Path} ('{kind.Value}') must be HubSpot, Lemlist or StandardWebhooks.")
+            .Select(kind => $"{kind.Path} ('{kind.Value}') must be {WebhookSources.KindNames}.")
             .ToList();
         return unknown.Count == 0 ? null : string.Join(" ", unknown);
     }

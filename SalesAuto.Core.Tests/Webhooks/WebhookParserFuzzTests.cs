@@ -4,6 +4,8 @@ using System.Text.Json;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Tests.Infrastructure;
 using SalesAuto.Core.Webhooks;
+using SalesAuto.Core.Webhooks.Sources.HubSpot;
+using SalesAuto.Core.Webhooks.Sources.Lemlist;
 using static SalesAuto.Core.Tests.Webhooks.WebhookTestSupport;
 
 namespace SalesAuto.Core.Tests.Webhooks;
@@ -197,8 +199,8 @@ public sealed class WebhookParserFuzzTests(PostgresSchema schema) : IClassFixtur
                     "eventId" or "subscriptionId" or "portalId" or "objectId" => random.Next(1, 100_000).ToString(CultureInfo.InvariantCulture),
                     "occurredAt" when random.Next(2) == 0 => (1763892000000L + random.Next()).ToString(CultureInfo.InvariantCulture),
                     "occurredAt" or "createdAt" => "\"2026-11-23T10:00:00Z\"",
-                    "type" => JsonSerializer.Serialize(Pick(random, [.. EventTypes.All, .. EventTypes.Lemlist.Keys, "custom.thing"])),
-                    "subscriptionType" => JsonSerializer.Serialize(Pick(random, [.. EventTypes.HubSpot.Keys, "deal.creation"])),
+                    "type" => JsonSerializer.Serialize(Pick(random, [.. EventTypes.All, .. LemlistSource.Instance.TypeMap.Keys, "custom.thing"])),
+                    "subscriptionType" => JsonSerializer.Serialize(Pick(random, [.. HubSpotSource.Instance.TypeMap.Keys, "deal.creation"])),
                     "email" or "leadEmail" => "\"Ann@Example.com\"",
                     "data" => """{"nested":[1,{"deeper":"yes"}],"text":"\u00e9"}""",
                     _ => JsonSerializer.Serialize($"{field}_{random.Next(1000)}"),

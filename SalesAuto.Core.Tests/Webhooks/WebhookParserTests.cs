@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Webhooks;
+using SalesAuto.Core.Webhooks.Sources.HubSpot;
+using SalesAuto.Core.Webhooks.Sources.Lemlist;
 using static SalesAuto.Core.Tests.Webhooks.WebhookTestSupport;
 
 namespace SalesAuto.Core.Tests.Webhooks;
@@ -114,11 +116,11 @@ public sealed class WebhookParserTests
     [Fact]
     public void MappingTables_HoldExactlyTheTestedTypes()
     {
-        // A mapping added to EventTypes needs its row in the two theories above.
-        Assert.Equal(4, EventTypes.HubSpot.Count);
-        Assert.Equal(9, EventTypes.Lemlist.Count);
+        // A mapping added to a source's TypeMap needs its row in the two theories above.
+        Assert.Equal(4, HubSpotSource.Instance.TypeMap.Count);
+        Assert.Equal(9, LemlistSource.Instance.TypeMap.Count);
         Assert.Equal(12, EventTypes.All.Count);
-        Assert.Subset(EventTypes.All.ToHashSet(), EventTypes.HubSpot.Values.Concat(EventTypes.Lemlist.Values).ToHashSet());
+        Assert.Subset(EventTypes.All.ToHashSet(), HubSpotSource.Instance.TypeMap.Values.Concat(LemlistSource.Instance.TypeMap.Values).ToHashSet());
     }
 
     [Fact]

@@ -1,11 +1,10 @@
-using System.Collections.Frozen;
-
 namespace SalesAuto.Core.Webhooks;
 
 /// <summary>
-/// The canonical event types (DESIGN.md, "Events and enrollments") and each provider's mapping onto
-/// them, held here once: docs/webhooks.md lists the same table and a test keeps the two equal.
-/// A provider type with no canonical name is stored as received; it is never an error.
+/// The canonical event types (DESIGN.md, "Events and enrollments"). Each provider's mapping onto them
+/// lives with its source (<see cref="Sources.WebhookSource.TypeMap"/>): docs/webhooks.md lists the same
+/// table and a test keeps the two equal. A provider type with no canonical name is stored as received;
+/// it is never an error.
 /// </summary>
 public static class EventTypes
 {
@@ -51,35 +50,4 @@ public static class EventTypes
         EmailSent, EmailOpened, EmailClicked, EmailReplied, EmailBounced, EmailUnsubscribed, EmailFailed,
         LeadInterested, LeadNotInterested, ContactCreated, ContactUpdated, ContactDeleted,
     ];
-
-    /// <summary>HubSpot <c>subscriptionType</c> to canonical type (ordinal, case-sensitive, as HubSpot sends them).</summary>
-    public static IReadOnlyDictionary<string, string> HubSpot { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["contact.creation"] = ContactCreated,
-        ["contact.propertyChange"] = ContactUpdated,
-        ["contact.deletion"] = ContactDeleted,
-        ["contact.privacyDeletion"] = ContactDeleted,
-    }.ToFrozenDictionary(StringComparer.Ordinal);
-
-    /// <summary>Lemlist activity <c>type</c> to canonical type (ordinal, case-sensitive, as Lemlist sends them).</summary>
-    public static IReadOnlyDictionary<string, string> Lemlist { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["emailsSent"] = EmailSent,
-        ["emailsOpened"] = EmailOpened,
-        ["emailsClicked"] = EmailClicked,
-        ["emailsReplied"] = EmailReplied,
-        ["emailsBounced"] = EmailBounced,
-        ["emailsUnsubscribed"] = EmailUnsubscribed,
-        ["emailsFailed"] = EmailFailed,
-        ["emailsInterested"] = LeadInterested,
-        ["emailsNotInterested"] = LeadNotInterested,
-    }.ToFrozenDictionary(StringComparer.Ordinal);
-
-    /// <summary>The canonical type of a HubSpot <c>subscriptionType</c>, or the type itself when it has none.</summary>
-    public static string FromHubSpot(string subscriptionType) =>
-        HubSpot.TryGetValue(subscriptionType, out var canonical) ? canonical : subscriptionType;
-
-    /// <summary>The canonical type of a Lemlist activity <c>type</c>, or the type itself when it has none.</summary>
-    public static string FromLemlist(string activityType) =>
-        Lemlist.TryGetValue(activityType, out var canonical) ? canonical : activityType;
 }

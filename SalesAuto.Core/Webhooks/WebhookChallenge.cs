@@ -1,4 +1,5 @@
 using System.Text;
+using SalesAuto.Core.Webhooks.Sources;
 
 namespace SalesAuto.Core.Webhooks;
 
@@ -7,35 +8,18 @@ namespace SalesAuto.Core.Webhooks;
 /// (RFC 9110 §11.6.1, §15.5.2): a 401 must carry at least one challenge for the target resource.
 /// The auth-scheme names the source's verification method; <c>realm</c> is the source's name (its
 /// protection space: each source has its own secrets); the other parameters say where the method
-/// reads its credentials. None of these schemes is registered with IANA, and no provider reads them:
+/// reads its credentials (<see cref="WebhookSource.ChallengeScheme"/>, <see cref="WebhookSource.ChallengeParameters"/>). None of these schemes is registered with IANA, and no provider reads them:
 /// they are there for the operator or developer reading a refused delivery. docs/webhooks.md lists them.
 /// </summary>
 public static class WebhookChallenge
 {
-    /// <summary>HubSpot signature v3.</summary>
-    public const string HubSpotScheme = "HubSpot-Signature-v3";
-
-    /// <summary>Lemlist's shared token in the query.</summary>
-    public const string LemlistScheme = "Lemlist-Token";
-
-    /// <summary>Standard Webhooks (and Svix) HMAC-SHA256 signature, version v1.</summary>
-    public const string StandardWebhooksScheme = "Standard-Webhooks-v1";
-
     /// <summary>The challenge for source <paramref name="sourceName"/> of <paramref name="kind"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is not set (refused at start-up).</exception>
     public static string For(string sourceName, WebhookSourceKind kind)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
-        var realm = $"realm={Quoted(sourceName)}";
-        return kind switch
-        {
-            WebhookSourceKind.HubSpot =>
-                $"{HubSpotScheme} {realm}, header=\"{WebhookVerifier.HubSpotSignatureHeader}\", timestamp=\"{WebhookVerifier.HubSpotTimestampHeader}\"",
-            WebhookSourceKind.Lemlist =>
-                $"{LemlistScheme} {realm}, query=\"{WebhookVerifier.LemlistTokenParameter}\"",
-            WebhookSourceKind.StandardWebhooks =>
-                $"{StandardWebhooksScheme} {realm}, headers=\"{WebhookVerifier.StandardWebhooksIdHeader} {WebhookVerifier.StandardWebhooksTimestampHeader} {WebhookVerifier.StandardWebhooksSignatureHeader}\"",
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "A source without a kind is refused at start-up."),
-        };
+        var source = WebhookSources.For(kind);
+        return $"{source.ChallengeScheme} realm={Quoted(sourceName)}, {source.ChallengeParameters}";
     }
 
     // RFC 9110 §5.6.4 quoted-string: backslash before '"' and '\'; a configured name has no control characters.

@@ -1,9 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
+using SalesAuto.Core.Webhooks.Sources;
 
 namespace SalesAuto.Core.Webhooks;
 
-/// <summary>How a source proves its deliveries (DESIGN.md, "Webhook sources").</summary>
+/// <summary>
+/// How a source proves its deliveries and shapes its events (DESIGN.md, "Webhook sources"); each kind
+/// is one <see cref="WebhookSource"/>, listed in <see cref="WebhookSources"/>.
+/// </summary>
 public enum WebhookSourceKind
 {
     /// <summary>Not set: refused at start-up.</summary>
@@ -60,7 +64,7 @@ public sealed partial class WebhookOptions : IValidatableObject
 
             if (source.Kind == WebhookSourceKind.None)
             {
-                yield return new ValidationResult($"{path}:Kind is required: HubSpot, Lemlist or StandardWebhooks.");
+                yield return new ValidationResult($"{path}:Kind is required: {WebhookSources.KindNames}.");
             }
 
             if (source.Secrets.Count == 0)
@@ -68,6 +72,8 @@ public sealed partial class WebhookOptions : IValidatableObject
                 yield return new ValidationResult($"{path}:Secrets must hold at least one secret.");
             }
 
+            // Each source checks the form of its own secrets (Standard Webhooks: whsec_ and Base64).
+            var kind = WebhookSources.TryGet(source.Kind, out var found) ? found : null;
             for (var i = 0; i < source.Secrets.Count; i++)
             {
                 var secret = source.Secrets[i];
@@ -75,9 +81,9 @@ public sealed partial class WebhookOptions : IValidatableObject
                 {
                     yield return new ValidationResult($"{path}:Secrets:{i} must be at least 8 characters.");
                 }
-                else if (source.Kind == WebhookSourceKind.StandardWebhooks && WebhookSecrets.TryDecodeStandardWebhooksSecret(secret) is null)
+                else if (kind?.CheckSecret(secret) is { } problem)
                 {
-                    yield return new ValidationResult($"{path}:Secrets:{i} must be 'whsec_' followed by Base64.");
+                    yield return new ValidationResult($"{path}:Secrets:{i} {problem}.");
                 }
             }
         }

@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace SalesAuto.Core.Webhooks;
+namespace SalesAuto.Core.Webhooks.Sources.HubSpot;
 
 /// <summary>
 /// The request URI HubSpot signs in signature v3: the public URL it called, with the URL-encoded

@@ -1,15 +1,15 @@
 using System.Text.Json;
 using SalesAuto.Core.Events;
-using SalesAuto.Core.Webhooks;
 
-namespace SalesAuto.Core.Privacy;
+namespace SalesAuto.Core.Webhooks.Sources.HubSpot;
 
 /// <summary>
 /// HubSpot's <c>contact.privacyDeletion</c> (a contact GDPR-deleted in the CRM): stored under the
 /// canonical type <c>contact.deleted</c> like <c>contact.deletion</c>, it also erases that CRM
-/// contact everywhere, as <c>POST /api/privacy/erase</c> does, audited with the source as actor.
+/// contact everywhere, as <c>POST /api/privacy/erase</c> does, audited with the source as actor
+/// (<see cref="HubSpotSource.PeopleToErase"/>).
 /// </summary>
-public static class HubSpotPrivacyDeletion
+internal static class HubSpotPrivacyDeletion
 {
     /// <summary>HubSpot's <c>subscriptionType</c>.</summary>
     public const string SubscriptionType = "contact.privacyDeletion";

@@ -1,0 +1,115 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SalesAuto.Core.Events;
+using SalesAuto.Core.Http;
+using SalesAuto.Core.Observability;
+using SalesAuto.Core.Postgres;
+using SalesAuto.Core.Privacy;
+using SalesAuto.Core.RetryQueue;
+
+namespace SalesAuto.Core.Webhooks;
+
+/// <summary>
+/// The ingest use case: takes verified, parsed events and stores each one somewhere durable. The
+/// pipeline is "erase what the delivery asks to erase, apply, else park as an orphan": events whose
+/// enrollment exists are stored in Postgres once (a repeat is a duplicate), events about an erased
+/// person are suppressed (not stored, parked or logged; audited), the rest are parked in the retry
+/// queue. When Postgres or Redis cannot take them the outcome is a refusal that acknowledges
+/// nothing. It never sees HTTP: <see cref="WebhookEndpoints"/> reads and verifies the delivery and
+/// turns the outcome into the answer.
+/// </summary>
+/// <remarks>
+/// <see cref="IngestAsync"/> is the one event intake: the dead-letter replay can call it with the
+/// dead letters' events (<see cref="IntakeEvent.ReplayOf"/> and <see cref="IntakeEvent.FirstSeenAt"/>
+/// set, no erasures, its own actor) and map the per-event outcomes to its replay results. It counts
+/// dependency metrics (Postgres errors, orphans enqueued) but not <c>salesauto_webhook_events_total</c>,
+/// which belongs to the webhook route.
+/// </remarks>
+internal sealed class WebhookIntake(
+    IOptions<RetryQueueOptions> retryOptions,
+    IEventProcessor processor,
+    IRetryQueue queue,
+    PrivacyEraser eraser,
+    SuppressionHits suppressionHits,
+    SalesAutoMetrics metrics,
+    TimeProvider time,
+    ILogger<WebhookIntake> logger)
+{
+    /// <summary>Erases whom the request names, applies the events, parks the orphans; see <see cref="IntakeOutcome"/>.</summary>
+    public async Task<IntakeOutcome> IngestAsync(IntakeRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var source = request.Source;
+        CanonicalEvent[] events = [.. request.Events.Select(e => e.Event)];
+        IReadOnlyList<EventOutcome> outcomes;
+        try
+        {
+            // Before the events are stored: the deletion event itself, and anything else the
+            // request says about that person, then come back suppressed.
+            foreach (var person in request.PeopleToErase)
+            {
+                await eraser.EraseAsync(person, dryRun: false, request.Actor, cancellationToken).ConfigureAwait(false);
+            }
+
+            outcomes = await processor.ApplyAsync(events, cancellationToken).ConfigureAwait(false);
+            await suppressionHits.RecordAsync(request.Actor, [.. events.Where((_, i) => outcomes[i] == EventOutcome.Suppressed)], cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetryQueueUnavailableException)
+        {
+            // Only an erase reads the queue before the events are stored.
+            Log.QueueUnavailable(logger, source, events.Length);
+            return new IntakeOutcome.QueueUnavailable(events.Length, WhileErasing: true, RetryAfter: null);
+        }
+        catch (Exception exception) when (PostgresFailures.IsOutage(exception) && !cancellationToken.IsCancellationRequested)
+        {
+            metrics.PostgresErrors.Inc();
+            Log.StoreFailed(logger, source, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");
+            return new IntakeOutcome.PostgresUnavailable(events.Length, Problems.RetryAfterOf(exception));
+        }
+
+        var orphans = new List<(OrphanItem, TimeSpan)>();
+        var now = time.GetUtcNow();
+        var retry = retryOptions.Value;
+        for (var i = 0; i < events.Length; i++)
+        {
+            if (outcomes[i] == EventOutcome.Orphan)
+            {
+                var item = request.Events[i];
+                orphans.Add((new OrphanItem(item.Event, 0, item.FirstSeenAt ?? now, item.ReplayOf), retry.NextDelay(0)));
+            }
+        }
+
+        if (orphans.Count > 0 && await ParkAsync(source, orphans, cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            return refusal;
+        }
+
+        return new IntakeOutcome.Taken(outcomes);
+    }
+
+    // Parks the orphans; a refusal when the queue cannot take every one of them.
+    private async Task<IntakeOutcome?> ParkAsync(string source, List<(OrphanItem, TimeSpan)> orphans, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<EnqueueOutcome> parked;
+        try
+        {
+            parked = await queue.EnqueueAsync(orphans, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetryQueueUnavailableException exception)
+        {
+            Log.QueueUnavailable(logger, source, orphans.Count);
+            return new IntakeOutcome.QueueUnavailable(orphans.Count, WhileErasing: false, exception.RetryAfter);
+        }
+
+        metrics.OrphansEnqueued.WithLabels(source).Inc(parked.Count(p => p == EnqueueOutcome.Enqueued));
+        var full = parked.Count(p => p == EnqueueOutcome.Full);
+        if (full == 0)
+        {
+            return null;
+        }
+
+        Log.QueueFull(logger, source, full);
+        return new IntakeOutcome.QueueFull(orphans.Count, full);
+    }
+}
