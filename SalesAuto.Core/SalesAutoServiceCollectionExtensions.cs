@@ -123,6 +123,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<RequestPipeline>();
 
         services.TryAddSingleton<IRetryQueue, RedisRetryQueue>();
+        services.TryAddSingleton<RetryPolicy>();
         services.TryAddSingleton<RetryCycle>();
 
         services.TryAddSingleton<IEventProcessor, PostgresEventProcessor>();

@@ -53,12 +53,13 @@ public sealed record EnrollmentRelease(int Released, int Applied);
 /// claim, DeadLetterReplayer.RecoverExpiredClaimsAsync), so none stays <c>replaying</c> with
 /// nothing queued.
 /// </summary>
-public sealed partial class RetryCycle(
+public sealed class RetryCycle(
     IRetryQueue queue,
     IEventProcessor processor,
     IDeadLetterStore deadLetters,
     SuppressionHits suppressionHits,
     IOptions<RetryQueueOptions> options,
+    RetryPolicy policy,
     SalesAutoMetrics metrics,
     CycleMonitor monitor,
     MetricsRefresher refresher,
@@ -301,7 +302,6 @@ public sealed partial class RetryCycle(
     private async Task ProcessBatchAsync(IReadOnlyList<ClaimedItem> batch, Totals totals, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var settings = options.Value;
         IReadOnlyList<EventOutcome> outcomes;
         try
         {
@@ -319,7 +319,7 @@ public sealed partial class RetryCycle(
         var resolved = new List<ClaimedItem>();
         var suppressed = new List<CanonicalEvent>();
         var replayed = new List<Guid>();
-        var exhausted = new List<(ClaimedItem Claimed, int Attempts)>();
+        var exhausted = new List<(ClaimedItem Claimed, RetryDecision.DeadLetter Decision)>();
         var reschedules = new List<Task<bool>>();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -358,16 +358,19 @@ public sealed partial class RetryCycle(
                 continue;
             }
 
-            // The enrollment is still missing: this attempt is spent.
-            var attempts = item.Attempts + 1;
-            if (attempts >= settings.MaxAttempts)
+            // The enrollment is still missing: the policy spends this attempt.
+            switch (policy.Decide(item, outcomes[i]))
             {
-                exhausted.Add((claimed, attempts));
-                continue;
+                case RetryDecision.DeadLetter dead:
+                    exhausted.Add((claimed, dead));
+                    break;
+                case RetryDecision.Reschedule again:
+                    var updated = item with { Attempts = again.Attempts, LastFailure = again.Reason };
+                    reschedules.Add(queue.RescheduleAsync(claimed, updated, again.Delay, CancellationToken.None));
+                    break;
+                case var decision:
+                    throw new InvalidOperationException($"The retry policy resolved an event the processor left an orphan ({decision}).");
             }
-
-            var updated = item with { Attempts = attempts, LastFailure = $"enrollment not found (attempt {attempts} of {settings.MaxAttempts})" };
-            reschedules.Add(queue.RescheduleAsync(claimed, updated, settings.NextDelay(attempts), CancellationToken.None));
         }
 
         try
@@ -382,7 +385,7 @@ public sealed partial class RetryCycle(
             if (exhausted.Count > 0)
             {
                 await deadLetters.AddAsync(
-                    [.. exhausted.Select(x => new NewDeadLetter(x.Claimed.Item.Event, x.Attempts, x.Claimed.Item.FirstSeenAt, $"enrollment not found after {x.Attempts} attempts"))],
+                    [.. exhausted.Select(x => new NewDeadLetter(x.Claimed.Item.Event, x.Decision.Attempts, x.Claimed.Item.FirstSeenAt, x.Decision.Reason))],
                     CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -398,9 +401,9 @@ public sealed partial class RetryCycle(
         {
             metrics.OrphansDeadLettered.Inc(exhausted.Count);
             metrics.OrphansProcessed.WithLabels("dead_lettered").Inc(exhausted.Count);
-            foreach (var (_, attempts) in exhausted)
+            foreach (var (_, decision) in exhausted)
             {
-                metrics.OrphanAttempts.Observe(attempts);
+                metrics.OrphanAttempts.Observe(decision.Attempts);
             }
 
             totals.DeadLettered += exhausted.Count;
@@ -468,32 +471,5 @@ public sealed partial class RetryCycle(
 
         public CycleResult ToResult(CycleOutcome outcome, TimeSpan duration) =>
             new(outcome, Claimed, Applied, Duplicates, Rescheduled, DeadLettered, Released, Reclaimed, StaleAcks, duration, ReplaysRecovered);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Retry cycle {Result}: claimed {Claimed}, resolved {Resolved}, rescheduled {Rescheduled}, dead-lettered {DeadLettered}, reclaimed {Reclaimed} in {ElapsedMs} ms")]
-        public static partial void CycleFinished(ILogger logger, string result, int claimed, int resolved, int rescheduled, int deadLettered, int reclaimed, double elapsedMs);
-
-        [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Retry cycle failing: Postgres unavailable ({ExceptionType}, SQLSTATE {SqlState}); items released, no attempts spent; logged once per outage")]
-        public static partial void PostgresOutage(ILogger logger, string exceptionType, string sqlState);
-
-        [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "Retry cycle failing: Redis unavailable ({Reason}); logged once per outage")]
-        public static partial void RedisOutage(ILogger logger, string reason);
-
-        [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Retry cycle recovered")]
-        public static partial void Recovered(ILogger logger);
-
-        [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Retry cycle lost its lock; stopping early")]
-        public static partial void LockLost(ILogger logger);
-
-        [LoggerMessage(EventId = 6007, Level = LogLevel.Debug, Message = "Retry cycle not run: RetryQueue:CycleEnabled is false in this instance")]
-        public static partial void Disabled(ILogger logger);
-
-        [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Could not apply an enrollment's parked orphans now: Postgres unavailable ({ExceptionType}, SQLSTATE {SqlState}); they are due for the next cycle")]
-        public static partial void ApplyParkedFailed(ILogger logger, string exceptionType, string sqlState);
-
-        [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "{Count} leases had expired before the work was acknowledged; consider a longer RetryQueue:Lease")]
-        public static partial void StaleLeases(ILogger logger, int count);
     }
 }
