@@ -124,6 +124,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<RequestPipeline>();
 
         services.TryAddSingleton<IRetryQueue, RedisRetryQueue>();
+        services.TryAddSingleton<RetryPolicy>();
         services.TryAddSingleton<RetryCycle>();
 
         services.TryAddSingleton<IEventProcessor, PostgresEventProcessor>();

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
-using NCrontab;
 using SalesAuto.Core;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.RetryQueue;
+using SalesAuto.Core.Scheduling;
 
 namespace SalesAuto.Server;
 
@@ -23,7 +23,7 @@ internal abstract partial class ScheduledService(TimeProvider time, ILogger logg
 {
     protected abstract string Name { get; }
 
-    protected abstract CrontabSchedule Schedule();
+    protected abstract TimerSchedule Schedule();
 
     protected abstract Task RunOnceAsync(CancellationToken cancellationToken);
 
@@ -40,7 +40,7 @@ internal abstract partial class ScheduledService(TimeProvider time, ILogger logg
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow().UtcDateTime;
-            var wait = Schedule().GetNextOccurrence(now) - now;
+            var wait = Schedule().NextAfter(now) - now;
             try
             {
                 await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, stoppingToken);
@@ -76,7 +76,7 @@ internal sealed class RetryCycleHostedService(RetryCycle cycle, IOptions<RetryQu
 
     protected override bool Enabled() => options.Value.CycleEnabled;
 
-    protected override CrontabSchedule Schedule() => options.Value.ParsedSchedule();
+    protected override TimerSchedule Schedule() => options.Value.CycleSchedule();
 
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => cycle.RunAsync(cancellationToken);
 }
@@ -90,7 +90,7 @@ internal sealed class RetentionHostedService(DeadLetterRetention retention, IOpt
 {
     protected override string Name => "Dead-letter retention";
 
-    protected override CrontabSchedule Schedule() => options.CurrentValue.ParsedSchedule();
+    protected override TimerSchedule Schedule() => TimerSchedule.Parse(options.CurrentValue.RetentionSchedule);
 
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => retention.RunAsync(cancellationToken);
 }

@@ -237,6 +237,37 @@ public abstract class RetryCycleTests(FastRetryFixture fixture)
     }
 
     [Fact]
+    public async Task Cycle_ReleasesTheBatchClaimedAhead_WhenPostgresFails()
+    {
+        await DrainLeftoversAsync();
+        // Three items, batches of two: the cycle has claimed the second batch before the first fails.
+        var orphans = Enumerable.Range(1, 3)
+            .Select(i => new OrphanItem(new CanonicalEvent("lemlist", NewId("act"), "email.opened", DateTimeOffset.UtcNow, NewId("cam"), $"ahead{i}@example.com", null, "{}"), 0, DateTimeOffset.UtcNow))
+            .ToList();
+        await Queue.EnqueueAsync([.. orphans.Select(o => (o, TimeSpan.Zero))], TestContext.Token);
+        var settings = RunningServer.DefaultSettings($"Host=127.0.0.1;Port={TestEnvironment.ClosedPort()};Username=x;Password=y;Timeout=2", fixture.KeyPrefix);
+        settings["ConnectionStrings:Redis"] = Server.Services.GetRequiredService<IOptions<RedisOptions>>().Value.ConnectionString;
+        settings["Postgres:MigrateOnStart"] = "false";
+        settings["RetryQueue:BatchSize"] = "2";
+        await using var broken = await RunningServer.StartAsync(settings);
+
+        var failed = await broken.Services.GetRequiredService<RetryCycle>().RunAsync(TestContext.Token);
+
+        Assert.Equal(CycleOutcome.Failed, failed.Outcome);
+        // Nothing stays leased: all three are claimable again at once, no attempt spent.
+        var claim = await Queue.ClaimAsync(1000, TestContext.Token);
+        var mine = claim.Items.Where(c => orphans.Any(o => o.Id == c.Item.Id)).ToList();
+        Assert.Equal(3, mine.Count);
+        Assert.All(mine, c => Assert.Equal(0, c.Item.Attempts));
+        // Ours leave the queue (left due, the class's other tests would count them); others go back.
+        Assert.All(await Queue.AckAsync(mine, TestContext.Token), Assert.True);
+        foreach (var item in claim.Items.Except(mine))
+        {
+            await Queue.ReleaseAsync(item, TestContext.Token);
+        }
+    }
+
+    [Fact]
     public async Task Cycle_FailsCleanly_WhenRedisIsDown()
     {
         var settings = RunningServer.DefaultSettings(fixture.Schema.ConnectionString, fixture.KeyPrefix);

@@ -37,6 +37,65 @@ public abstract class RetryQueueLeaseTests(RedisQueueFixture redis)
     }
 
     [Fact]
+    public async Task Claim_LeasesTheWholeBatchUnderOneToken_AndTheNextClaimUnderAGreaterOne()
+    {
+        var prefix = redis.NewPrefix();
+        var keys = new RetryQueueKeys(prefix);
+        var queue = redis.CreateQueue(prefix);
+        await queue.EnqueueAsync([.. new[] { "evt_1", "evt_2", "evt_3" }.Select(id => (RedisQueueFixture.Orphan(id), TimeSpan.Zero))], TestContext.Token);
+
+        var first = (await queue.ClaimAsync(2, TestContext.Token)).Items;
+        var second = Assert.Single((await queue.ClaimAsync(2, TestContext.Token)).Items);
+
+        Assert.Equal(2, first.Count);
+        var token = first[0].Token;
+        Assert.Equal(token, first[1].Token);
+        Assert.True(second.Token > token);
+        // What Redis holds: each id's lease under its claim's token.
+        var stored = await redis.Redis.GetDatabase().HashGetAllAsync(keys.Tokens);
+        Assert.Equal(
+            [(first[0].Item.Id, token), (first[1].Item.Id, token), (second.Item.Id, second.Token)],
+            stored.Select(e => ((string)e.Name!, (long)e.Value)).OrderBy(e => e.Item1, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AckBatch_AcksLiveLeases_AndRefusesTheExpiredOne_WhenALeaseInTheQueueHasExpired()
+    {
+        var prefix = redis.NewPrefix();
+        var live = redis.CreateQueue(prefix);
+        var dying = redis.CreateQueue(prefix, configure: o => o.Lease = ShortLease);
+        await live.EnqueueAsync([(RedisQueueFixture.Orphan("evt_1"), TimeSpan.Zero), (RedisQueueFixture.Orphan("evt_2"), TimeSpan.Zero)], TestContext.Token);
+        // The long lease first, so the short one's claim finds nothing to reclaim.
+        var held = Assert.Single((await live.ClaimAsync(1, TestContext.Token)).Items);
+        var expired = Assert.Single((await dying.ClaimAsync(1, TestContext.Token)).Items);
+        await RedisClock.WaitPastLeaseAsync(redis.Redis.GetDatabase(), new RetryQueueKeys(prefix), expired.Item.Id, TestContext.Token);
+
+        // The ack cannot take the shortcut (no lease expired): it reads each lease's expiry.
+        var acked = await live.AckAsync([held, expired], TestContext.Token);
+
+        Assert.Equal([true, false], acked);
+        var depth = await live.GetDepthAsync(TestContext.Token);
+        Assert.Equal(0, depth.Due);
+        Assert.Equal(1, depth.Leased);
+        var reclaimed = Assert.Single((await live.ClaimAsync(10, TestContext.Token)).Items);
+        Assert.Equal(expired.Item.Id, reclaimed.Item.Id);
+    }
+
+    [Fact]
+    public async Task AckBatch_RemovesAnItemOnce_WhenItIsListedTwice()
+    {
+        var prefix = redis.NewPrefix();
+        var queue = redis.CreateQueue(prefix);
+        await queue.EnqueueAsync([(RedisQueueFixture.Orphan("evt_1"), TimeSpan.Zero)], TestContext.Token);
+        var claimed = Assert.Single((await queue.ClaimAsync(10, TestContext.Token)).Items);
+
+        var acked = await queue.AckAsync([claimed, claimed], TestContext.Token);
+
+        Assert.Equal([true, false], acked);
+        Assert.Equal(new QueueDepth(0, 0, TimeSpan.Zero), await queue.GetDepthAsync(TestContext.Token));
+    }
+
+    [Fact]
     public async Task Ack_RefusesOldTokenAndAcceptsNewOne_WhenAnotherWorkerReclaimedTheItem()
     {
         var metrics = new SalesAutoMetrics();

@@ -367,18 +367,3 @@ internal static class RetryQueueScripts
         return reader.ReadToEnd();
     }
 }
-
-internal static partial class Log
-{
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Retry queue: Redis unavailable for the {Script} script ({ErrorType})")]
-    public static partial void Unavailable(ILogger logger, string script, string errorType, Exception exception);
-
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Retry queue: the {Script} script failed (a bug, not an outage)")]
-    public static partial void ScriptFailed(ILogger logger, string script, Exception exception);
-
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Retry queue: item {ItemId} cannot be read; it stays leased and is reclaimed after its lease")]
-    public static partial void ItemUnreadable(ILogger logger, string itemId, Exception exception);
-
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Retry queue: {Count} due ids had no item body and were removed (keys edited outside SalesAuto?)")]
-    public static partial void ItemsWithoutBody(ILogger logger, int count);
-}

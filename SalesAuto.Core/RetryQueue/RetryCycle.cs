@@ -53,12 +53,13 @@ public sealed record EnrollmentRelease(int Released, int Applied);
 /// claim, DeadLetterReplayer.RecoverExpiredClaimsAsync), so none stays <c>replaying</c> with
 /// nothing queued.
 /// </summary>
-public sealed partial class RetryCycle(
+public sealed class RetryCycle(
     IRetryQueue queue,
     IEventProcessor processor,
     IDeadLetterStore deadLetters,
     SuppressionHits suppressionHits,
     IOptions<RetryQueueOptions> options,
+    RetryPolicy policy,
     SalesAutoMetrics metrics,
     CycleMonitor monitor,
     MetricsRefresher refresher,
@@ -156,25 +157,7 @@ public sealed partial class RetryCycle(
 
             await using (cycleLock.ConfigureAwait(false))
             {
-                while (!cancellationToken.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < budget)
-                {
-                    // Not cancellable once sent: a claim abandoned half-way would lease items nobody
-                    // knows about until their lease expires. Cancellation is checked before claiming.
-                    var claim = await queue.ClaimAsync(settings.BatchSize, CancellationToken.None).ConfigureAwait(false);
-                    totals.Reclaimed += claim.Reclaimed;
-                    if (claim.Items.Count == 0)
-                    {
-                        break;
-                    }
-
-                    totals.Claimed += claim.Items.Count;
-                    await ProcessBatchAsync(claim.Items, totals, cancellationToken).ConfigureAwait(false);
-                    if (!await cycleLock.ExtendAsync(lockTtl, CancellationToken.None).ConfigureAwait(false))
-                    {
-                        Log.LockLost(logger);
-                        break;
-                    }
-                }
+                await DrainAsync(cycleLock, settings.BatchSize, lockTtl, started, budget, totals, cancellationToken).ConfigureAwait(false);
 
                 // Under the lock, so two instances do not replay the same expired claims at once
                 // (harmless, every step is idempotent, but twice the work and two audit rows).
@@ -225,6 +208,93 @@ public sealed partial class RetryCycle(
         }
     }
 
+    // Claims and processes batches until nothing is due, the budget is spent or the lock is lost.
+    // The next batch is claimed before the current one is processed, and the lock is extended at
+    // the same time: Redis leases the next batch while this process stores and acks the current
+    // one, so the two do their share of the work side by side instead of taking turns (the drain
+    // benchmark, docs/benchmarks.md). A batch claimed ahead that is not processed (the lock is
+    // lost, the cycle fails or stops) is released, due now, with no attempt spent, as a batch
+    // the cycle cannot finish always is.
+    private async Task DrainAsync(ICycleLock cycleLock, int batchSize, TimeSpan lockTtl, long started, TimeSpan budget, Totals totals, CancellationToken cancellationToken)
+    {
+        // Not cancellable once sent: a claim abandoned half-way would lease items nobody knows
+        // about until their lease expires. Cancellation and the budget are checked before claiming.
+        bool MayClaim() => !cancellationToken.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < budget;
+
+        var next = MayClaim() ? queue.ClaimAsync(batchSize, CancellationToken.None) : null;
+        Task<bool>? extending = null;
+        try
+        {
+            while (next is not null)
+            {
+                var claiming = next;
+                next = null;
+                var claim = await claiming.ConfigureAwait(false);
+                totals.Reclaimed += claim.Reclaimed;
+                if (claim.Items.Count == 0)
+                {
+                    return;
+                }
+
+                totals.Claimed += claim.Items.Count;
+                extending = cycleLock.ExtendAsync(lockTtl, CancellationToken.None);
+                next = MayClaim() ? queue.ClaimAsync(batchSize, CancellationToken.None) : null;
+                await ProcessBatchAsync(claim.Items, totals, cancellationToken).ConfigureAwait(false);
+                var extended = await extending.ConfigureAwait(false);
+                extending = null;
+                if (!extended)
+                {
+                    Log.LockLost(logger);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            if (next is not null)
+            {
+                await ReleaseAheadAsync(next, totals).ConfigureAwait(false);
+            }
+
+            if (extending is not null)
+            {
+                // The batch failed while the extension was in flight: observe it, its outcome no longer matters.
+                try
+                {
+                    await extending.ConfigureAwait(false);
+                }
+                catch (RetryQueueUnavailableException)
+                {
+                    // Counted and logged by the queue.
+                }
+            }
+        }
+    }
+
+    // A batch claimed ahead that will not be processed goes back, due now. Never throws: on an
+    // outage the lease simply expires and the next cycle reclaims the items.
+    private async Task ReleaseAheadAsync(Task<ClaimResult> claiming, Totals totals)
+    {
+        try
+        {
+            var claim = await claiming.ConfigureAwait(false);
+            totals.Reclaimed += claim.Reclaimed;
+            if (claim.Items.Count == 0)
+            {
+                return;
+            }
+
+            totals.Claimed += claim.Items.Count;
+            var released = await Task.WhenAll(claim.Items.Select(c => queue.ReleaseAsync(c, CancellationToken.None))).ConfigureAwait(false);
+            totals.Released += released.Count(r => r);
+            metrics.OrphansProcessed.WithLabels("released").Inc(claim.Items.Count);
+        }
+        catch (RetryQueueUnavailableException)
+        {
+            // Counted and logged by the queue; the leases expire and the items are reclaimed.
+        }
+    }
+
     // One claimed batch: one round trip to store the events, then per item: ack, reschedule or
     // dead-letter. Postgres is written before Redis is told, so a crash in between repeats work
     // (idempotently) and never loses it. Once the events are stored, the rest runs to its end even
@@ -232,7 +302,6 @@ public sealed partial class RetryCycle(
     private async Task ProcessBatchAsync(IReadOnlyList<ClaimedItem> batch, Totals totals, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var settings = options.Value;
         IReadOnlyList<EventOutcome> outcomes;
         try
         {
@@ -250,7 +319,7 @@ public sealed partial class RetryCycle(
         var resolved = new List<ClaimedItem>();
         var suppressed = new List<CanonicalEvent>();
         var replayed = new List<Guid>();
-        var exhausted = new List<(ClaimedItem Claimed, int Attempts)>();
+        var exhausted = new List<(ClaimedItem Claimed, RetryDecision.DeadLetter Decision)>();
         var reschedules = new List<Task<bool>>();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -289,16 +358,19 @@ public sealed partial class RetryCycle(
                 continue;
             }
 
-            // The enrollment is still missing: this attempt is spent.
-            var attempts = item.Attempts + 1;
-            if (attempts >= settings.MaxAttempts)
+            // The enrollment is still missing: the policy spends this attempt.
+            switch (policy.Decide(item, outcomes[i]))
             {
-                exhausted.Add((claimed, attempts));
-                continue;
+                case RetryDecision.DeadLetter dead:
+                    exhausted.Add((claimed, dead));
+                    break;
+                case RetryDecision.Reschedule again:
+                    var updated = item with { Attempts = again.Attempts, LastFailure = again.Reason };
+                    reschedules.Add(queue.RescheduleAsync(claimed, updated, again.Delay, CancellationToken.None));
+                    break;
+                case var decision:
+                    throw new InvalidOperationException($"The retry policy resolved an event the processor left an orphan ({decision}).");
             }
-
-            var updated = item with { Attempts = attempts, LastFailure = $"enrollment not found (attempt {attempts} of {settings.MaxAttempts})" };
-            reschedules.Add(queue.RescheduleAsync(claimed, updated, settings.NextDelay(attempts), CancellationToken.None));
         }
 
         try
@@ -313,7 +385,7 @@ public sealed partial class RetryCycle(
             if (exhausted.Count > 0)
             {
                 await deadLetters.AddAsync(
-                    [.. exhausted.Select(x => new NewDeadLetter(x.Claimed.Item.Event, x.Attempts, x.Claimed.Item.FirstSeenAt, $"enrollment not found after {x.Attempts} attempts"))],
+                    [.. exhausted.Select(x => new NewDeadLetter(x.Claimed.Item.Event, x.Decision.Attempts, x.Claimed.Item.FirstSeenAt, x.Decision.Reason))],
                     CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -329,9 +401,9 @@ public sealed partial class RetryCycle(
         {
             metrics.OrphansDeadLettered.Inc(exhausted.Count);
             metrics.OrphansProcessed.WithLabels("dead_lettered").Inc(exhausted.Count);
-            foreach (var (_, attempts) in exhausted)
+            foreach (var (_, decision) in exhausted)
             {
-                metrics.OrphanAttempts.Observe(attempts);
+                metrics.OrphanAttempts.Observe(decision.Attempts);
             }
 
             totals.DeadLettered += exhausted.Count;
@@ -399,32 +471,5 @@ public sealed partial class RetryCycle(
 
         public CycleResult ToResult(CycleOutcome outcome, TimeSpan duration) =>
             new(outcome, Claimed, Applied, Duplicates, Rescheduled, DeadLettered, Released, Reclaimed, StaleAcks, duration, ReplaysRecovered);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Retry cycle {Result}: claimed {Claimed}, resolved {Resolved}, rescheduled {Rescheduled}, dead-lettered {DeadLettered}, reclaimed {Reclaimed} in {ElapsedMs} ms")]
-        public static partial void CycleFinished(ILogger logger, string result, int claimed, int resolved, int rescheduled, int deadLettered, int reclaimed, double elapsedMs);
-
-        [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Retry cycle failing: Postgres unavailable ({ExceptionType}, SQLSTATE {SqlState}); items released, no attempts spent; logged once per outage")]
-        public static partial void PostgresOutage(ILogger logger, string exceptionType, string sqlState);
-
-        [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "Retry cycle failing: Redis unavailable ({Reason}); logged once per outage")]
-        public static partial void RedisOutage(ILogger logger, string reason);
-
-        [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Retry cycle recovered")]
-        public static partial void Recovered(ILogger logger);
-
-        [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Retry cycle lost its lock; stopping early")]
-        public static partial void LockLost(ILogger logger);
-
-        [LoggerMessage(EventId = 6007, Level = LogLevel.Debug, Message = "Retry cycle not run: RetryQueue:CycleEnabled is false in this instance")]
-        public static partial void Disabled(ILogger logger);
-
-        [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Could not apply an enrollment's parked orphans now: Postgres unavailable ({ExceptionType}, SQLSTATE {SqlState}); they are due for the next cycle")]
-        public static partial void ApplyParkedFailed(ILogger logger, string exceptionType, string sqlState);
-
-        [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "{Count} leases had expired before the work was acknowledged; consider a longer RetryQueue:Lease")]
-        public static partial void StaleLeases(ILogger logger, int count);
     }
 }

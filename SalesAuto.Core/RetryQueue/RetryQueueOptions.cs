@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using NCrontab;
+using SalesAuto.Core.Scheduling;
 
 namespace SalesAuto.Core.RetryQueue;
 
@@ -71,65 +71,17 @@ public sealed class RetryQueueOptions : IValidatableObject
     /// </summary>
     public TimeSpan? CycleBudget { get; set; }
 
-    /// <summary>The delay before the attempt that follows <paramref name="attemptsSoFar"/> failed ones.</summary>
-    public TimeSpan DelayAfter(int attemptsSoFar)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(attemptsSoFar);
-        return Delays[Math.Min(attemptsSoFar, Delays.Count - 1)];
-    }
+    /// <summary>The delay before the attempt that follows <paramref name="attemptsSoFar"/> failed ones (<see cref="RetryPolicy.DelayAfter(int)"/>).</summary>
+    public TimeSpan DelayAfter(int attemptsSoFar) => RetryPolicy.DelayAfter(this, attemptsSoFar);
 
-    /// <summary>
-    /// The wait before the next attempt: <see cref="DelayAfter"/> plus a random jitter of up to
-    /// <see cref="JitterMax"/>, so orphans parked together do not all come due in the same instant.
-    /// </summary>
-    public TimeSpan NextDelay(int attemptsSoFar) =>
-        DelayAfter(attemptsSoFar) + TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * Math.Max(0, JitterMax.Ticks)));
+    /// <summary>The wait before the next attempt, with jitter (<see cref="RetryPolicy.NextDelay(int)"/>); for callers that hold the options rather than the policy.</summary>
+    public TimeSpan NextDelay(int attemptsSoFar) => RetryPolicy.NextDelay(this, attemptsSoFar);
 
-    /// <summary>The parsed schedule.</summary>
-    public CrontabSchedule ParsedSchedule() =>
-        CrontabSchedule.Parse(Schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true });
+    /// <summary>The cycle's schedule, parsed (once per expression: <see cref="TimerSchedule"/>).</summary>
+    public TimerSchedule CycleSchedule() => TimerSchedule.Parse(Schedule);
 
-    /// <summary>
-    /// The shortest gap between two occurrences of the schedule over a day. Walking a day of a
-    /// 10-second schedule is thousands of steps, and health checks and every cycle ask for it, so
-    /// it is computed once per schedule text.
-    /// </summary>
-    public TimeSpan ScheduleInterval()
-    {
-        // One reference, written and read whole: a reader never sees a schedule with another's interval.
-        if (_interval is { } cached && cached.Schedule == Schedule)
-        {
-            return cached.Interval;
-        }
-
-        var interval = ComputeScheduleInterval();
-        _interval = new IntervalCache(Schedule, interval);
-        return interval;
-    }
-
-    private IntervalCache? _interval;
-
-    private sealed record IntervalCache(string Schedule, TimeSpan Interval);
-
-    private TimeSpan ComputeScheduleInterval()
-    {
-        var schedule = ParsedSchedule();
-        var start = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        var shortest = TimeSpan.MaxValue;
-        var previous = schedule.GetNextOccurrence(start);
-        foreach (var next in schedule.GetNextOccurrences(previous, start.AddDays(1)).Take(10_000))
-        {
-            var gap = next - previous;
-            if (gap > TimeSpan.Zero && gap < shortest)
-            {
-                shortest = gap;
-            }
-
-            previous = next;
-        }
-
-        return shortest == TimeSpan.MaxValue ? TimeSpan.FromDays(1) : shortest;
-    }
+    /// <summary>The shortest gap between two occurrences of the cycle's schedule (<see cref="TimerSchedule.Interval"/>).</summary>
+    public TimeSpan ScheduleInterval() => CycleSchedule().Interval;
 
     /// <summary>The effective cycle budget.</summary>
     public TimeSpan EffectiveCycleBudget() => CycleBudget ?? ScheduleInterval() * 0.8;
@@ -150,8 +102,7 @@ public sealed class RetryQueueOptions : IValidatableObject
             }
         }
 
-        var fields = Schedule?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length ?? 0;
-        if (fields != 6 || CrontabSchedule.TryParse(Schedule ?? string.Empty, new CrontabSchedule.ParseOptions { IncludingSeconds = true }) is null)
+        if (!TimerSchedule.TryParse(Schedule, out _))
         {
             yield return new ValidationResult($"RetryQueue:Schedule '{Schedule}' is not a 6-field NCRONTAB expression (seconds minutes hours day month weekday), e.g. '{DefaultSchedule}'.");
             yield break;

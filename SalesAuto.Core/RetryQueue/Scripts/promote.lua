@@ -9,26 +9,7 @@
 -- KEYS[3+i]  the index set (idx:<hash>) of lookup key i, i = 1..n
 -- ARGV       none
 -- Returns    how many parked items were made due now (marked leased items are not counted)
---
--- ZSCORE then ZADD XX rather than ZADD XX LT: LT needs Redis 6.2 and Azure Cache for Redis
--- still offers 6.0.
--- Uses     now_ms (common.lua, prepended when loaded)
+-- Uses       now_ms, waiting_for, make_due_now (common.lua, prepended when loaded)
 
 local now = now_ms()
-
-local promoted = 0
-for i = 4, #KEYS do
-  for _, id in ipairs(redis.call('SMEMBERS', KEYS[i])) do
-    local due = tonumber(redis.call('ZSCORE', KEYS[1], id))
-    if due then
-      if due > now then
-        redis.call('ZADD', KEYS[1], 'XX', now, id)
-        promoted = promoted + 1
-      end
-    elseif redis.call('ZSCORE', KEYS[2], id) then
-      redis.call('SADD', KEYS[3], id)
-    end
-  end
-end
-
-return promoted
+return make_due_now(KEYS[1], waiting_for(KEYS[1], KEYS[2], KEYS[3], 4), 1, now)

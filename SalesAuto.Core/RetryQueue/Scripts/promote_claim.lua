@@ -1,8 +1,9 @@
 -- promote_claim: an enrollment arrived and its caller will apply the parked items now. Up to N of
--- the items waiting for it are leased to the caller (as claim does: fencing token, lease expiry),
--- the rest become due now (as promote does). An item already leased stays with its worker and is
--- marked, as promote does. The caller acks what it applied like any worker, so a concurrent retry
--- cycle can never apply an item twice: an item is either leased here or claimable there, never both.
+-- the items waiting for it are leased to the caller (as claim does: one fencing token, lease
+-- expiry), the rest become due now (as promote does). An item already leased stays with its
+-- worker and is marked, as promote does. The caller acks what it applied like any worker, so a
+-- concurrent retry cycle can never apply an item twice: an item is either leased here or
+-- claimable there, never both.
 --
 -- KEYS[1]    due (zset: id -> due time, Unix ms)
 -- KEYS[2]    leases (zset: id -> lease expiry, Unix ms)
@@ -13,43 +14,32 @@
 -- KEYS[6+i]  the index set (idx:<hash>) of lookup key i, i = 1..n
 -- ARGV[1]    the most items to lease
 -- ARGV[2]    lease length in ms
--- Returns    {madeDue, id1, token1, json1, id2, token2, json2, ...}
+-- Returns    {madeDue, id1, token, json1, id2, token, json2, ...} (one token for all)
 --            madeDue: parked items beyond the limit that were made due now (already due: not counted)
--- Uses       now_ms (common.lua, prepended when loaded)
+-- Uses       now_ms, waiting_for, make_due_now, lease, call_many (common.lua, prepended when loaded)
 
 local now = now_ms()
 local max = tonumber(ARGV[1])
-local leaseEnd = now + tonumber(ARGV[2])
+local waiting = waiting_for(KEYS[1], KEYS[2], KEYS[6], 7)
+
+-- The first `max` waiting items with a body are leased; a due id without a body (keys edited by
+-- hand) is dropped, as claim drops it.
+local taken, ids, bodies = {}, {}, {}
+local pos = 1
+while pos <= #waiting and #ids < max do
+  local id = waiting[pos][1]
+  taken[#taken + 1] = id
+  local json = redis.call('HGET', KEYS[5], id)
+  if json then
+    ids[#ids + 1] = id
+    bodies[#bodies + 1] = json
+  end
+  pos = pos + 1
+end
+call_many('ZREM', KEYS[1], taken)
 
 local result = { 0 }
-local leased = 0
-local madeDue = 0
-for i = 7, #KEYS do
-  for _, id in ipairs(redis.call('SMEMBERS', KEYS[i])) do
-    local due = tonumber(redis.call('ZSCORE', KEYS[1], id))
-    if due then
-      local json = redis.call('HGET', KEYS[5], id)
-      if not json then
-        -- A due id without a body (keys edited by hand): claim would drop it too.
-        redis.call('ZREM', KEYS[1], id)
-      elseif leased < max then
-        redis.call('ZREM', KEYS[1], id)
-        local token = redis.call('INCR', KEYS[4])
-        redis.call('ZADD', KEYS[2], leaseEnd, id)
-        redis.call('HSET', KEYS[3], id, token)
-        result[#result + 1] = id
-        result[#result + 1] = token
-        result[#result + 1] = json
-        leased = leased + 1
-      elseif due > now then
-        redis.call('ZADD', KEYS[1], 'XX', now, id)
-        madeDue = madeDue + 1
-      end
-    elseif redis.call('ZSCORE', KEYS[2], id) then
-      redis.call('SADD', KEYS[6], id)
-    end
-  end
-end
-result[1] = madeDue
+lease(KEYS[2], KEYS[3], KEYS[4], ids, bodies, now + tonumber(ARGV[2]), result)
+result[1] = make_due_now(KEYS[1], waiting, pos, now)
 
 return result
