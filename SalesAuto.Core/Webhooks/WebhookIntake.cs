@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Http;
@@ -27,7 +26,7 @@ namespace SalesAuto.Core.Webhooks;
 /// which belongs to the webhook route.
 /// </remarks>
 internal sealed class WebhookIntake(
-    IOptions<RetryQueueOptions> retryOptions,
+    RetryPolicy retryPolicy,
     IEventProcessor processor,
     IRetryQueue queue,
     PrivacyEraser eraser,
@@ -70,13 +69,12 @@ internal sealed class WebhookIntake(
 
         var orphans = new List<(OrphanItem, TimeSpan)>();
         var now = time.GetUtcNow();
-        var retry = retryOptions.Value;
         for (var i = 0; i < events.Length; i++)
         {
             if (outcomes[i] == EventOutcome.Orphan)
             {
                 var item = request.Events[i];
-                orphans.Add((new OrphanItem(item.Event, 0, item.FirstSeenAt ?? now, item.ReplayOf), retry.NextDelay(0)));
+                orphans.Add((new OrphanItem(item.Event, 0, item.FirstSeenAt ?? now, item.ReplayOf), retryPolicy.NextDelay(0)));
             }
         }
 
