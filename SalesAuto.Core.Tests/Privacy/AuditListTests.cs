@@ -41,7 +41,7 @@ public sealed class AuditListTests(ServerFixture fixture) : IClassFixture<Server
     public async Task List_Unfiltered_CoversEveryRow_IncludingDeadLetterActions()
     {
         var source = Unique("src");
-        await Server.Services.GetRequiredService<PostgresDeadLetterStore>().AddAsync(
+        await Server.Services.GetRequiredService<IDeadLetterStore>().AddAsync(
             [new NewDeadLetter(new CanonicalEvent(source, "e1", "email.sent", DateTimeOffset.UtcNow, "cam", null, "42", "{}"), 6, DateTimeOffset.UtcNow, "enrollment not found after 6 attempts")], TestContext.Token);
         var id = (await QueryAsync<Guid>("select id from dead_letters where source = @source", new { source })).Single();
         using (var ignore = await Server.Admin.PostAsync("/api/dlq/ignore", RunningServer.Json($$"""{"ids":["{{id}}"],"reason":"test"}"""), TestContext.Token))
