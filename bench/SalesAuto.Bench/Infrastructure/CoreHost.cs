@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SalesAuto.Core;
-using SalesAuto.Core.DeadLetters;
 
 namespace SalesAuto.Bench.Infrastructure;
 
