@@ -135,16 +135,17 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<WebhookIntake>();
         services.TryAddSingleton<WebhookEndpoints>();
 
-        // One store instance serves the retry cycle (IDeadLetterStore) and the admin API (its query methods).
-        services.TryAddSingleton<PostgresDeadLetterStore>();
-        services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<PostgresDeadLetterStore>());
+        // One store owns every statement on dead_letters; everything else takes the interface.
+        services.TryAddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
         services.TryAddSingleton<DeadLetterReplayer>();
+        services.TryAddSingleton<DeadLetterService>();
         services.TryAddSingleton<DeadLetterEndpoints>();
         services.TryAddSingleton<DeadLetterRetention>();
         services.TryAddSingleton<OpenApiEndpoint>();
         services.TryAddSingleton<ConsoleEndpoints>();
 
         services.TryAddSingleton<PostgresAuditLog>();
+        services.TryAddSingleton<AuditService>();
         services.TryAddSingleton<AuditEndpoints>();
         services.TryAddSingleton<PrivacyHasher>();
         services.TryAddSingleton<IParkedOrphans, RedisParkedOrphans>();

@@ -20,7 +20,7 @@ public sealed class ConsoleBrowserFixture : WebhookServerFixture
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var store = Server.Services.GetRequiredService<PostgresDeadLetterStore>();
+        var store = Server.Services.GetRequiredService<IDeadLetterStore>();
         var now = DateTimeOffset.UtcNow;
 
         // 50 minutes as the retry cycle would have sampled them (a backlog that built up and

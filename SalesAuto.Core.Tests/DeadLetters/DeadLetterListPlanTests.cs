@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dapper;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Tests.Infrastructure;
 using static SalesAuto.Core.Tests.DeadLetters.DeadLetterTestData;
@@ -76,10 +75,9 @@ public sealed class DeadLetterListPlanTests(PostgresSchema schema) : IClassFixtu
             "unknown source" => (new DeadLetterFilter(Source: "nobody"), null),
             _ => throw new ArgumentOutOfRangeException(nameof(shape)),
         };
-        var (sql, parameters) = PostgresDeadLetterStore.BuildListQuery(filter, after, 51);
-
-        await using var connection = await schema.DataSource.OpenConnectionAsync(TestContext.Token);
-        var plan = await connection.ExecuteScalarAsync<string>(new CommandDefinition("explain (format json) " + sql, parameters, cancellationToken: TestContext.Token));
+        await using var command = PostgresDeadLetterStore.BuildListCommand(schema.DataSource.CreateCommand(), filter, after, 51);
+        command.CommandText = "explain (format json) " + command.CommandText;
+        var plan = (string?)await command.ExecuteScalarAsync(TestContext.Token);
         var nodes = Nodes(JsonDocument.Parse(plan!).RootElement[0].GetProperty("Plan")).ToList();
 
         Assert.DoesNotContain(nodes, node => node.GetProperty("Node Type").GetString() is "Seq Scan" && node.GetProperty("Relation Name").GetString() == "dead_letters");

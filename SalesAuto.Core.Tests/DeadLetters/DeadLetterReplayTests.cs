@@ -13,7 +13,7 @@ public sealed class DeadLetterReplayTests(FastRetryFixture fixture) : IClassFixt
 {
     private RunningServer Server => fixture.Server;
 
-    private PostgresDeadLetterStore Store => Server.Services.GetRequiredService<PostgresDeadLetterStore>();
+    private IDeadLetterStore Store => Server.Services.GetRequiredService<IDeadLetterStore>();
 
     [Fact]
     public async Task Replay_AppliesTheEvent_AndMarksItReplayed_WhenTheEnrollmentNowExists()

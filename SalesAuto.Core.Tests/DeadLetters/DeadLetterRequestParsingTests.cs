@@ -118,14 +118,14 @@ public sealed class DeadLetterRequestParsingTests
         var filter = new DeadLetterFilter(DeadLetterStatus.Failed, "lemlist");
         var position = new DeadLetterPosition(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero).AddTicks(1_234_560), Guid.NewGuid());
 
-        var cursor = DeadLetterCursor.Encode(position, filter);
-        var ok = DeadLetterCursor.TryDecode(cursor, filter with { }, out var decoded, out _);
+        var cursor = filter.EncodeCursor(position);
+        var ok = (filter with { }).TryDecodeCursor(cursor, out var decoded, out _);
 
         Assert.True(ok);
         Assert.Equal(position, decoded);
         Assert.Equal(44, cursor.Length);
         Assert.DoesNotContain('=', cursor);
-        Assert.False(DeadLetterCursor.TryDecode(cursor, filter with { Source = "hubspot" }, out _, out var error));
+        Assert.False((filter with { Source = "hubspot" }).TryDecodeCursor(cursor, out _, out var error));
         Assert.Contains("other filters", error, StringComparison.Ordinal);
     }
 

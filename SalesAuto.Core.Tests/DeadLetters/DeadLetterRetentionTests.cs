@@ -110,7 +110,7 @@ public sealed class DeadLetterRetentionTests(PostgresSchema schema) : IClassFixt
     private Task ClearResolvedAsync() => ExecuteAsync(schema.DataSource, "delete from dead_letters where status in ('replayed', 'ignored')");
 
     private DeadLetterRetention Retention(DeadLetterOptions options) =>
-        new(schema.DataSource, new FixedOptionsMonitor<DeadLetterOptions>(options), new SalesAuto.Core.Audit.PostgresAuditLog(schema.DataSource), new FixedOptionsMonitor<SalesAuto.Core.Audit.AuditOptions>(new()), TimeProvider.System, NullLogger<DeadLetterRetention>.Instance);
+        new(new PostgresDeadLetterStore(schema.DataSource, TestCircuits.Create()), new FixedOptionsMonitor<DeadLetterOptions>(options), new SalesAuto.Core.Audit.PostgresAuditLog(schema.DataSource), new FixedOptionsMonitor<SalesAuto.Core.Audit.AuditOptions>(new()), TimeProvider.System, NullLogger<DeadLetterRetention>.Instance);
 
     private sealed class FixedOptionsMonitor<T>(T value) : IOptionsMonitor<T>
     {

@@ -15,7 +15,7 @@ public sealed class DeadLetterApi : IAsyncLifetime
 
     public RunningServer Server { get; private set; } = null!;
 
-    public PostgresDeadLetterStore Store => Server.Services.GetRequiredService<PostgresDeadLetterStore>();
+    public IDeadLetterStore Store => Server.Services.GetRequiredService<IDeadLetterStore>();
 
     public NpgsqlDataSource DataSource => Schema.DataSource;
 

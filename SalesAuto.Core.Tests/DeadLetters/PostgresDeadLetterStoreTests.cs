@@ -164,7 +164,7 @@ public sealed class PostgresDeadLetterStoreTests(PostgresSchema schema) : IClass
         Assert.Equal(failed.Zip(ignored).SelectMany(p => new[] { p.First, p.Second }).Reverse(), failedAndIgnored);
         Assert.Equal(Enumerable.Reverse(ignored).Take(3), byFilterStatus);
         Assert.Empty(contradictory);
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.SelectIdsAsync(filter, null, PostgresDeadLetterStore.MaxSelect + 1, TestContext.Token));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.SelectIdsAsync(filter, null, IDeadLetterStore.MaxSelect + 1, TestContext.Token));
     }
 
     [Fact]
@@ -181,7 +181,7 @@ public sealed class PostgresDeadLetterStoreTests(PostgresSchema schema) : IClass
         Assert.Equal(7, await Store.CountAsync(filter, null, 100, TestContext.Token));
         Assert.Equal(5, await Store.CountAsync(filter, [DeadLetterStatus.Failed], 100, TestContext.Token));
         Assert.Equal(3, await Store.CountAsync(filter, [DeadLetterStatus.Failed], 3, TestContext.Token));
-        Assert.Equal(2, await Store.CountAsync(filter with { Status = DeadLetterStatus.Replayed }, null, PostgresDeadLetterStore.MaxSelect + 1, TestContext.Token));
+        Assert.Equal(2, await Store.CountAsync(filter with { Status = DeadLetterStatus.Replayed }, null, IDeadLetterStore.MaxSelect + 1, TestContext.Token));
         Assert.Equal(0, await Store.CountAsync(filter with { Type = "nothing" }, null, 100, TestContext.Token));
     }
 

@@ -38,7 +38,7 @@ public sealed class ReplayCrashRecoveryTests(PostgresSchema schema) : IClassFixt
         var enrolled = New(source, "evt_enrolled", campaignId: campaign) with { };
         var orphan = New(source, "evt_orphan", campaignId: campaign);
         orphan = orphan with { Event = orphan.Event with { Email = "bob@example.com" } };
-        var store = recovery.Services.GetRequiredService<PostgresDeadLetterStore>();
+        var store = recovery.Services.GetRequiredService<IDeadLetterStore>();
         await store.AddAsync([enrolled, orphan], TestContext.Token);
         var ids = await QueryAsync<Guid>(schema.DataSource, "select id from dead_letters where source = @source order by event_id", new { source });
         Assert.Equal(2, ids.Count);

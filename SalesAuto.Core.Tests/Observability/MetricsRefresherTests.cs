@@ -10,7 +10,7 @@ public sealed class MetricsRefresherTests(ServerFixture fixture) : IClassFixture
     [Fact]
     public async Task Refresh_SetsTheGauges_FromTheQueueAndTheDeadLetterCounts()
     {
-        var store = fixture.Server.Services.GetRequiredService<PostgresDeadLetterStore>();
+        var store = fixture.Server.Services.GetRequiredService<IDeadLetterStore>();
         var events = Enumerable.Range(0, 3)
             .Select(i => new NewDeadLetter(new CanonicalEvent("lemlist", $"g-{Guid.NewGuid():N}", "email.sent", DateTimeOffset.UtcNow, "c", "x@example.com", null, "{}"), 6, DateTimeOffset.UtcNow, "enrollment not found after 6 attempts"))
             .ToList();

@@ -15,6 +15,31 @@ public sealed class AuditListTests(ServerFixture fixture) : IClassFixture<Server
 
     private PostgresAuditLog Log => Server.Services.GetRequiredService<PostgresAuditLog>();
 
+    // One page query serves both lists: the same mistake gets the same 400, naming the same parameter.
+    [Theory]
+    [InlineData("limit=0", "invalid-request")]
+    [InlineData("limit=201", "invalid-request")]
+    [InlineData("limit=5&limit=6", "invalid-request")]
+    [InlineData("from=2026-13-01", "invalid-request")]
+    [InlineData("from=2026-01-01T10:00:00 01:00", "invalid-request")]
+    [InlineData("to=2026-01-01&to=2026-01-02", "invalid-request")]
+    [InlineData("cursor=a&cursor=b", "invalid-request")]
+    [InlineData("cursor=AAAA", "invalid-cursor")]
+    public async Task List_AnswersTheSameProblem_AsTheDeadLetterList_ForTheSameBadPageQuery(string query, string slug)
+    {
+        using var audit = await Server.Admin.GetAsync($"/api/audit?{query}", TestContext.Token);
+        using var deadLetters = await Server.Admin.GetAsync($"/api/dlq?{query}", TestContext.Token);
+        var auditProblem = JsonDocument.Parse(await audit.Content.ReadAsStringAsync(TestContext.Token)).RootElement;
+        var deadLetterProblem = JsonDocument.Parse(await deadLetters.Content.ReadAsStringAsync(TestContext.Token)).RootElement;
+
+        Assert.Equal(HttpStatusCode.BadRequest, audit.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, deadLetters.StatusCode);
+        Assert.Equal($"urn:salesauto:problem:{slug}", auditProblem.GetProperty("type").GetString());
+        Assert.Equal(deadLetterProblem.GetProperty("type").GetString(), auditProblem.GetProperty("type").GetString());
+        Assert.Equal(deadLetterProblem.GetProperty("detail").GetString(), auditProblem.GetProperty("detail").GetString());
+        Assert.Contains($"'{query.Split('=')[0]}'", auditProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task List_PagesNewestFirst_ThroughEveryEntry_OnceEach_WithTiesBrokenById()
     {
@@ -41,7 +66,7 @@ public sealed class AuditListTests(ServerFixture fixture) : IClassFixture<Server
     public async Task List_Unfiltered_CoversEveryRow_IncludingDeadLetterActions()
     {
         var source = Unique("src");
-        await Server.Services.GetRequiredService<PostgresDeadLetterStore>().AddAsync(
+        await Server.Services.GetRequiredService<IDeadLetterStore>().AddAsync(
             [new NewDeadLetter(new CanonicalEvent(source, "e1", "email.sent", DateTimeOffset.UtcNow, "cam", null, "42", "{}"), 6, DateTimeOffset.UtcNow, "enrollment not found after 6 attempts")], TestContext.Token);
         var id = (await QueryAsync<Guid>("select id from dead_letters where source = @source", new { source })).Single();
         using (var ignore = await Server.Admin.PostAsync("/api/dlq/ignore", RunningServer.Json($$"""{"ids":["{{id}}"],"reason":"test"}"""), TestContext.Token))

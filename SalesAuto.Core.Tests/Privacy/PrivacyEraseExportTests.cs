@@ -265,7 +265,7 @@ public sealed class PrivacyEraseExportTests(PrivacyServerFixture fixture) : ICla
 
         var deadLetterIds = new Dictionary<Person, string>();
         var orphanIds = new Dictionary<Person, string>();
-        var store = Server.Services.GetRequiredService<PostgresDeadLetterStore>();
+        var store = Server.Services.GetRequiredService<IDeadLetterStore>();
         foreach (var person in new[] { ann, bob })
         {
             var eventId = $"act_{Guid.NewGuid():N}";

@@ -92,7 +92,7 @@ public sealed class PrivacySuppressionTests(PrivacyServerFixture fixture) : ICla
         var statsBefore = (await GetStatsAsync(Server, campaign)).GetRawText();
         var eventId = $"act_{Guid.NewGuid():N}";
         var payload = $$"""{"_id":"{{eventId}}","type":"emailsOpened","campaignId":"{{campaign}}","leadEmail":"{{cal.Email}}"}""";
-        await Server.Services.GetRequiredService<PostgresDeadLetterStore>().AddAsync(
+        await Server.Services.GetRequiredService<IDeadLetterStore>().AddAsync(
             [new NewDeadLetter(new CanonicalEvent("lemlist", eventId, "email.opened", DateTimeOffset.UtcNow, campaign, cal.Email, null, payload), 6, DateTimeOffset.UtcNow, "enrollment not found after 6 attempts")],
             TestContext.Token);
         await using var connection = await fixture.Schema.DataSource.OpenConnectionAsync(TestContext.Token);

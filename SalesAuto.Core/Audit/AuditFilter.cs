@@ -1,9 +1,4 @@
-using System.Buffers.Binary;
-using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SalesAuto.Core.Http;
 
@@ -25,41 +20,22 @@ public sealed record AuditFilter(string? Action = null, string? Actor = null, Da
     /// <summary>The criteria's query parameter names.</summary>
     public static IReadOnlyList<string> Names { get; } = ["action", "actor", "from", "to"];
 
-    private static readonly string[] TimeFormats =
-    [
-        "yyyy-MM-dd",
-        "yyyy-MM-dd'T'HH:mmK",
-        "yyyy-MM-dd'T'HH:mm:ssK",
-        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-    ];
-
     /// <summary>Reads the criteria from the query string; other parameters are ignored. A criterion given twice, empty or invalid is a 400 naming it.</summary>
     public static bool TryParse(IQueryCollection query, [NotNullWhen(true)] out AuditFilter? filter, [NotNullWhen(false)] out ProblemResult? problem)
     {
-        ArgumentNullException.ThrowIfNull(query);
         filter = null;
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in Names)
+        if (!PageQuery.TryReadCriteria(query, Names, out var values, out problem))
         {
-            if (!query.TryGetValue(name, out var given))
-            {
-                continue;
-            }
+            return false;
+        }
 
-            if (given.Count != 1)
-            {
-                problem = Problems.BadRequest($"Query parameter '{name}' is given {given.Count} times; give it once.");
-                return false;
-            }
-
-            var text = given[0] ?? string.Empty;
+        foreach (var (name, text) in values)
+        {
             if (text.Length == 0 || !JsonText.IsStorable(text))
             {
                 problem = Problems.BadRequest($"Query parameter '{name}' must be non-empty valid Unicode without NUL.");
                 return false;
             }
-
-            values[name] = text;
         }
 
         if (values.TryGetValue("action", out var action) && !AuditActions.All.Contains(action, StringComparer.Ordinal))
@@ -90,20 +66,23 @@ public sealed record AuditFilter(string? Action = null, string? Actor = null, Da
         return true;
     }
 
-    /// <summary>A short digest of the criteria, for cursors: a cursor only continues the list it came from.</summary>
-    internal byte[] Digest()
+    /// <summary>A cursor that continues this filter's list after <paramref name="position"/>.</summary>
+    internal string EncodeCursor(AuditPosition position) => KeysetCursor.Encode(position.At, position.Id, Digest());
+
+    /// <summary>The position a cursor issued for this filter carries, or why it is refused.</summary>
+    internal bool TryDecodeCursor(string cursor, out AuditPosition position, out string error)
     {
-        var canonical = JsonSerializer.SerializeToUtf8Bytes(new object?[]
-        {
-            Action,
-            Actor,
-            From is { } from ? ToMicroseconds(from) : null,
-            To is { } to ? ToMicroseconds(to) : null,
-        });
-        return SHA256.HashData(canonical).AsSpan(0, 8).ToArray();
+        var ok = KeysetCursor.TryDecode(cursor, Digest(), out var at, out long id, out error);
+        position = ok ? new AuditPosition(at, id) : default;
+        return ok;
     }
 
-    internal static long ToMicroseconds(DateTimeOffset value) => (value.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+    // A cursor only continues the list it came from: the criteria's digest rides in it.
+    private byte[] Digest() => KeysetCursor.Digest(
+        Action,
+        Actor,
+        From is { } from ? KeysetCursor.ToMicroseconds(from) : null,
+        To is { } to ? KeysetCursor.ToMicroseconds(to) : null);
 
     private static bool TryTime(Dictionary<string, string> values, string name, out DateTimeOffset? time, [NotNullWhen(false)] out ProblemResult? problem)
     {
@@ -114,80 +93,12 @@ public sealed record AuditFilter(string? Action = null, string? Actor = null, Da
             return true;
         }
 
-        if (!DateTimeOffset.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            var hint = text.Contains(' ', StringComparison.Ordinal) ? " (in a query string, send '+' as %2B)" : string.Empty;
-            problem = Problems.BadRequest($"Query parameter '{name}' '{JsonText.Truncate(text)}' is not an ISO 8601 date or date-time such as 2026-11-23 or 2026-11-23T10:00:00Z{hint}.");
-            return false;
-        }
-
-        time = new DateTimeOffset(parsed.UtcTicks - (parsed.UtcTicks % 10), TimeSpan.Zero);
-        return true;
-    }
-}
-
-/// <summary>
-/// The audit list's opaque cursor: base64url of 25 bytes, version 1: <c>[0]</c> version,
-/// <c>[1..9)</c> the entry's time as microseconds since the Unix epoch, <c>[9..17)</c> its id,
-/// <c>[17..25)</c> the filter's digest (all big-endian). Anything else, or a cursor issued for other
-/// filters, is refused with a 400 (the same rules as the dead-letter list's cursor).
-/// </summary>
-internal static class AuditCursor
-{
-    public const byte Version = 1;
-
-    private const int Length = 25;
-
-    // base64url of 25 bytes, unpadded, is 34 characters.
-    private const int MaxEncodedLength = 34;
-
-    public static string Encode(AuditPosition position, AuditFilter filter)
-    {
-        Span<byte> bytes = stackalloc byte[Length];
-        bytes[0] = Version;
-        BinaryPrimitives.WriteInt64BigEndian(bytes[1..], AuditFilter.ToMicroseconds(position.At));
-        BinaryPrimitives.WriteInt64BigEndian(bytes[9..], position.Id);
-        filter.Digest().CopyTo(bytes[17..]);
-        return Base64Url.EncodeToString(bytes);
-    }
-
-    public static bool TryDecode(string cursor, AuditFilter filter, out AuditPosition position, out string error)
-    {
-        position = default;
-        error = "cursor is not one this API issued.";
-        if (cursor.Length is 0 or > MaxEncodedLength || !Base64Url.IsValid(cursor))
+        if (!PageQuery.TryParseTime(text, $"Query parameter '{name}'", out var parsed, out problem))
         {
             return false;
         }
 
-        Span<byte> bytes = stackalloc byte[Length + 3];
-        if (Base64Url.DecodeFromChars(cursor, bytes, out var consumed, out var written) != System.Buffers.OperationStatus.Done
-            || consumed != cursor.Length || written != Length)
-        {
-            return false;
-        }
-
-        if (bytes[0] != Version)
-        {
-            error = $"cursor has version {bytes[0]}; this API issues version {Version}. Start again without a cursor.";
-            return false;
-        }
-
-        if (!bytes[17..Length].SequenceEqual(filter.Digest()))
-        {
-            error = "cursor was issued for other filters; send the filters it was issued with, or start again without a cursor.";
-            return false;
-        }
-
-        var microseconds = BinaryPrimitives.ReadInt64BigEndian(bytes[1..]);
-        var id = BinaryPrimitives.ReadInt64BigEndian(bytes[9..]);
-        if (microseconds < AuditFilter.ToMicroseconds(DateTimeOffset.MinValue) || microseconds > AuditFilter.ToMicroseconds(DateTimeOffset.MaxValue) || id < 1)
-        {
-            return false;
-        }
-
-        position = new AuditPosition(DateTimeOffset.UnixEpoch.AddTicks(microseconds * 10), id);
-        error = string.Empty;
+        time = parsed;
         return true;
     }
 }

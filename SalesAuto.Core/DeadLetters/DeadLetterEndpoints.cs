@@ -1,29 +1,18 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Primitives;
 using SalesAuto.Core.Http;
 
 namespace SalesAuto.Core.DeadLetters;
 
 /// <summary>
 /// The dead-letter admin routes (docs/admin-api.md), shared by both hosts; the host checks the key
-/// before calling. Every client mistake is a problem+json 400 naming it; nothing a client sends
-/// reaches Postgres unvalidated.
+/// before calling. A thin adapter: it reads and validates the request (every client mistake is a
+/// problem+json 400 naming it; nothing a client sends reaches Postgres unvalidated), calls
+/// <see cref="DeadLetterService"/> with typed input and turns its typed outcome into the answer.
 /// </summary>
-public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLetterReplayer replayer, ILogger<DeadLetterEndpoints> logger)
+public sealed class DeadLetterEndpoints(DeadLetterService service)
 {
-    /// <summary>How many dead letters a replay by filter acts on when <c>max</c> is not given.</summary>
-    public const int DefaultReplayMax = 1000;
-
-    /// <summary>The list's page size when <c>limit</c> is not given.</summary>
-    public const int DefaultPageSize = 50;
-
-    /// <summary>The longest ignore reason accepted.</summary>
-    public const int MaxReasonLength = 1000;
-
     private static readonly string[] IgnoreMembers = ["ids", "reason"];
 
     private static readonly string[] ReplayMembers = ["ids", "filter", "dryRun", "max", "includeIgnored", "force", "reason"];
@@ -38,17 +27,26 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLette
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
         if (!DeadLetterFilter.TryParse(query, out var filter, out var problem)
-            || !TryParseLimit(query, out var limit, out problem)
-            || !TryParseCursor(query, filter, out var after, out problem))
+            || !PageQuery.TryParseLimit(query, DeadLetterService.DefaultPageSize, IDeadLetterStore.MaxPageSize, out var limit, out problem)
+            || !PageQuery.TryReadCursor(query, out var cursor, out problem))
         {
             return problem;
         }
 
-        var page = await store.ListAsync(filter, after, limit, cancellationToken).ConfigureAwait(false);
-        var next = page.HasMore && page.Items.Count > 0
-            ? DeadLetterCursor.Encode(new DeadLetterPosition(page.Items[^1].CreatedAt, page.Items[^1].Id), filter)
-            : null;
-        return Json(context, new ListResponse(page.Items, next));
+        DeadLetterPosition? after = null;
+        if (cursor is not null)
+        {
+            if (!filter.TryDecodeCursor(cursor, out var position, out var error))
+            {
+                return PageQuery.InvalidCursor(error);
+            }
+
+            after = position;
+        }
+
+        var outcome = await service.ListAsync(new DeadLetterListQuery(filter, after, limit), cancellationToken).ConfigureAwait(false);
+        NoStore(context);
+        return new DeadLetterListAnswer(outcome.Page.Items, outcome.Next is { } next ? filter.EncodeCursor(next) : null);
     }
 
     /// <summary><c>GET /api/dlq/{id}</c>: the dead letter with its payload and history; 400 for a malformed id, 404 for an unknown one.</summary>
@@ -60,7 +58,7 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLette
             return Problems.BadRequest($"'{JsonText.Truncate(id ?? string.Empty)}' is not a dead-letter id; ids are UUIDs such as 3f2b0c4e-8d1a-4e6b-9c2d-5a7e1f0b3c9d.");
         }
 
-        var detail = await store.GetAsync(guid, cancellationToken).ConfigureAwait(false);
+        var detail = await service.GetAsync(guid, cancellationToken).ConfigureAwait(false);
         return detail is null
             ? Problems.NotFound($"No dead letter has id {guid}.")
             : Json(context, DetailResponse.From(detail));
@@ -82,14 +80,12 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLette
 
         if (JsonRequestBody.TryRejectUnknownMembers(body.Body, IgnoreMembers, out var problem)
             || !DeadLetterIdList.TryParseMember(body.Body, out var ids, out problem)
-            || !TryParseReason(body.Body, out var detail, out problem))
+            || !TryParseReason(body.Body, out var reason, out problem))
         {
             return problem;
         }
 
-        var caller = AdminKeyValidator.Caller(context);
-        var results = await store.IgnoreAsync(ids, caller, detail, cancellationToken).ConfigureAwait(false);
-        Log.Ignored(logger, caller, results.Count(r => r.Result == DeadLetterIgnoreResults.Ignored), results.Count);
+        var results = await service.IgnoreAsync(new DeadLetterIgnoreCommand(ids, AdminKeyValidator.Caller(context), reason), cancellationToken).ConfigureAwait(false);
         return Json(context, new ResultsResponse(results));
     }
 
@@ -114,7 +110,7 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLette
             || !TryParseFlag(root, "includeIgnored", out var includeIgnored, out problem)
             || !TryParseFlag(root, "force", out var force, out problem)
             || !TryParseFlag(root, "dryRun", out var dryRun, out problem)
-            || !TryParseReason(root, out var detail, out problem))
+            || !TryParseReason(root, out var reason, out problem))
         {
             return problem;
         }
@@ -126,6 +122,7 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLette
             return Problems.BadRequest("Give either 'ids' (1 to 100 dead-letter ids) or 'filter' (with optional 'dryRun' and 'max'), not both and not neither.");
         }
 
+        DeadLetterReplayCommand command;
         var caller = AdminKeyValidator.Caller(context);
         if (hasIds)
         {
@@ -139,117 +136,61 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLette
                 return problem;
             }
 
-            var results = await replayer.ReplayAsync(ids, includeIgnored, force, caller, detail, cancellationToken).ConfigureAwait(false);
-            return Json(context, new ReplayResponse(results, null, null));
+            command = new DeadLetterReplayCommand(ids, null, 0, false, includeIgnored, force, caller, reason);
         }
-
-        if (!DeadLetterFilter.TryParse(filterElement, out var filter, out problem) || !TryParseMax(root, out var max, out problem))
+        else
         {
-            return problem;
+            if (!DeadLetterFilter.TryParse(filterElement, out var filter, out problem) || !TryParseMax(root, out var max, out problem))
+            {
+                return problem;
+            }
+
+            command = new DeadLetterReplayCommand(null, filter, max, dryRun, includeIgnored, force, caller, reason);
         }
 
-        List<DeadLetterStatus> statuses = [DeadLetterStatus.Failed];
-        if (includeIgnored)
-        {
-            statuses.Add(DeadLetterStatus.Ignored);
-        }
-
-        if (force)
-        {
-            statuses.Add(DeadLetterStatus.Replaying);
-        }
-
-        if (dryRun)
-        {
-            var matched = await store.CountAsync(filter, statuses, max, cancellationToken).ConfigureAwait(false);
-            return Json(context, new ReplayResponse([], true, matched));
-        }
-
-        var selected = await store.SelectIdsAsync(filter, statuses, max, cancellationToken).ConfigureAwait(false);
-        var replayed = await replayer.ReplayAsync(selected, includeIgnored, force, caller, detail, cancellationToken).ConfigureAwait(false);
-        return Json(context, new ReplayResponse(replayed, false, selected.Count));
+        var outcome = await service.ReplayAsync(command, cancellationToken).ConfigureAwait(false);
+        return Json(context, new ReplayResponse(outcome.Results, outcome.DryRun, outcome.Matched));
     }
 
     /// <summary><c>GET /api/dlq/stats</c>: counts by status and by source, type and status; the oldest unresolved dead letter's age.</summary>
     public async Task<IResult> GetStatsAsync(HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var stats = await store.GetStatsAsync(cancellationToken).ConfigureAwait(false);
+        var stats = await service.GetStatsAsync(cancellationToken).ConfigureAwait(false);
         return Json(context, stats);
     }
 
     // Admin answers describe live state: never cached by a proxy or a browser.
     private static IResult Json<T>(HttpContext context, T value)
     {
-        context.Response.Headers.CacheControl = "no-store";
+        NoStore(context);
         return JsonAnswer.Of(value);
     }
 
-    private static bool TryParseLimit(IQueryCollection query, out int limit, [NotNullWhen(false)] out ProblemResult? problem)
+    private static void NoStore(HttpContext context) => context.Response.Headers.CacheControl = "no-store";
+
+    private static bool TryParseReason(JsonElement body, out string? reason, [NotNullWhen(false)] out ProblemResult? problem)
     {
-        limit = DefaultPageSize;
+        reason = null;
         problem = null;
-        if (!query.TryGetValue("limit", out var values))
+        if (!body.TryGetProperty("reason", out var element) || element.ValueKind == JsonValueKind.Null)
         {
             return true;
         }
 
-        if (values.Count != 1 || !int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > PostgresDeadLetterStore.MaxPageSize)
+        if (element.ValueKind != JsonValueKind.String || !JsonText.TryGetString(element, out var text))
         {
-            problem = Problems.BadRequest($"Query parameter 'limit' must be one whole number from 1 to {PostgresDeadLetterStore.MaxPageSize}; it is '{JsonText.Truncate(values.ToString())}'.");
+            problem = Problems.BadRequest($"reason must be a string or null; it is {JsonText.Describe(element)}.");
             return false;
         }
 
-        return true;
-    }
-
-    private static bool TryParseCursor(IQueryCollection query, DeadLetterFilter filter, out DeadLetterPosition? after, [NotNullWhen(false)] out ProblemResult? problem)
-    {
-        after = null;
-        problem = null;
-        if (!query.TryGetValue("cursor", out StringValues values))
+        if (text.Length is 0 or > DeadLetterService.MaxReasonLength || !JsonText.IsStorable(text))
         {
-            return true;
-        }
-
-        if (values.Count != 1)
-        {
-            problem = Problems.BadRequest("Query parameter 'cursor' is given more than once.");
+            problem = Problems.BadRequest($"reason must be 1 to {DeadLetterService.MaxReasonLength} characters of valid Unicode without NUL; it has {text.Length}.");
             return false;
         }
 
-        if (!DeadLetterCursor.TryDecode(values[0] ?? string.Empty, filter, out var position, out var error))
-        {
-            problem = new ProblemResult(StatusCodes.Status400BadRequest, "invalid-cursor", "The cursor is invalid.", $"Query parameter 'cursor': {error}");
-            return false;
-        }
-
-        after = position;
-        return true;
-    }
-
-    private static bool TryParseReason(JsonElement body, out JsonElement? detail, [NotNullWhen(false)] out ProblemResult? problem)
-    {
-        detail = null;
-        problem = null;
-        if (!body.TryGetProperty("reason", out var reason) || reason.ValueKind == JsonValueKind.Null)
-        {
-            return true;
-        }
-
-        if (reason.ValueKind != JsonValueKind.String || !JsonText.TryGetString(reason, out var text))
-        {
-            problem = Problems.BadRequest($"reason must be a string or null; it is {JsonText.Describe(reason)}.");
-            return false;
-        }
-
-        if (text.Length is 0 or > MaxReasonLength || !JsonText.IsStorable(text))
-        {
-            problem = Problems.BadRequest($"reason must be 1 to {MaxReasonLength} characters of valid Unicode without NUL; it has {text.Length}.");
-            return false;
-        }
-
-        detail = JsonSerializer.SerializeToElement(new { reason = text }, JsonDefaults.Options);
+        reason = text;
         return true;
     }
 
@@ -274,16 +215,16 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLette
 
     private static bool TryParseMax(JsonElement body, out int max, [NotNullWhen(false)] out ProblemResult? problem)
     {
-        max = DefaultReplayMax;
+        max = DeadLetterService.DefaultReplayMax;
         problem = null;
         if (!body.TryGetProperty("max", out var element) || element.ValueKind == JsonValueKind.Null)
         {
             return true;
         }
 
-        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out max) || max is < 1 or > PostgresDeadLetterStore.MaxSelect)
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out max) || max is < 1 or > IDeadLetterStore.MaxSelect)
         {
-            problem = Problems.BadRequest($"'max' must be a whole number from 1 to {PostgresDeadLetterStore.MaxSelect}; it is {JsonText.Describe(element)}.");
+            problem = Problems.BadRequest($"'max' must be a whole number from 1 to {IDeadLetterStore.MaxSelect}; it is {JsonText.Describe(element)}.");
             return false;
         }
 
@@ -294,8 +235,6 @@ public sealed class DeadLetterEndpoints(PostgresDeadLetterStore store, DeadLette
         IReadOnlyList<DeadLetterIdResult> Results,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? DryRun,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Matched);
-
-    private sealed record ListResponse(IReadOnlyList<DeadLetterSummary> Items, string? NextCursor);
 
     private sealed record ResultsResponse(IReadOnlyList<DeadLetterIdResult> Results);
 

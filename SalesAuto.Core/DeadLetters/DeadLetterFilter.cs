@@ -1,6 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SalesAuto.Core.Http;
@@ -30,15 +28,6 @@ public sealed record DeadLetterFilter(
     /// <summary>The criteria's names, in the query string and in a JSON filter.</summary>
     public static IReadOnlyList<string> Names { get; } = ["status", "source", "type", "from", "to"];
 
-    // ISO 8601 date or date-time; no zone designator means UTC.
-    private static readonly string[] TimeFormats =
-    [
-        "yyyy-MM-dd",
-        "yyyy-MM-dd'T'HH:mmK",
-        "yyyy-MM-dd'T'HH:mm:ssK",
-        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-    ];
-
     /// <summary>The filter that matches every dead letter.</summary>
     public static DeadLetterFilter None { get; } = new();
 
@@ -52,21 +41,10 @@ public sealed record DeadLetterFilter(
     /// </summary>
     public static bool TryParse(IQueryCollection query, [NotNullWhen(true)] out DeadLetterFilter? filter, [NotNullWhen(false)] out ProblemResult? problem)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in Names)
+        if (!PageQuery.TryReadCriteria(query, Names, out var values, out problem))
         {
-            if (!query.TryGetValue(name, out var given))
-            {
-                continue;
-            }
-
-            if (given.Count != 1)
-            {
-                return Fail($"Query parameter '{name}' is given {given.Count} times; give it once.", out filter, out problem);
-            }
-
-            values[name] = given[0] ?? string.Empty;
+            filter = null;
+            return false;
         }
 
         return TryBuild(values, name => $"Query parameter '{name}'", out filter, out problem);
@@ -115,22 +93,24 @@ public sealed record DeadLetterFilter(
         return TryBuild(values, name => $"filter.{name}", out filter, out problem);
     }
 
-    /// <summary>A short digest of the criteria, for cursors: a cursor only continues the list it came from.</summary>
-    internal byte[] Digest()
+    /// <summary>A cursor that continues this filter's list after <paramref name="position"/>.</summary>
+    internal string EncodeCursor(DeadLetterPosition position) => KeysetCursor.Encode(position.CreatedAt, position.Id, Digest());
+
+    /// <summary>The position a cursor issued for this filter carries, or why it is refused.</summary>
+    internal bool TryDecodeCursor(string cursor, out DeadLetterPosition position, out string error)
     {
-        // A JSON array is an unambiguous encoding of the five values (no separator can collide).
-        var canonical = JsonSerializer.SerializeToUtf8Bytes(new object?[]
-        {
-            Status?.ToName(),
-            Source,
-            Type,
-            From is { } from ? ToMicroseconds(from) : null,
-            To is { } to ? ToMicroseconds(to) : null,
-        });
-        return SHA256.HashData(canonical).AsSpan(0, 8).ToArray();
+        var ok = KeysetCursor.TryDecode(cursor, Digest(), out var at, out Guid id, out error);
+        position = ok ? new DeadLetterPosition(at, id) : default;
+        return ok;
     }
 
-    internal static long ToMicroseconds(DateTimeOffset value) => (value.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+    // A cursor only continues the list it came from: the criteria's digest rides in it.
+    private byte[] Digest() => KeysetCursor.Digest(
+        Status?.ToName(),
+        Source,
+        Type,
+        From is { } from ? KeysetCursor.ToMicroseconds(from) : null,
+        To is { } to ? KeysetCursor.ToMicroseconds(to) : null);
 
     private static bool TryBuild(Dictionary<string, string> values, Func<string, string> label, [NotNullWhen(true)] out DeadLetterFilter? filter, [NotNullWhen(false)] out ProblemResult? problem)
     {
@@ -194,16 +174,12 @@ public sealed record DeadLetterFilter(
             return true;
         }
 
-        if (!DateTimeOffset.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        if (!PageQuery.TryParseTime(text, label(name), out var parsed, out problem))
         {
-            // In a query string an unescaped '+' arrives as a space: say so, it is the usual cause.
-            var hint = text.Contains(' ', StringComparison.Ordinal) ? " (in a query string, send '+' as %2B)" : string.Empty;
-            problem = Problems.BadRequest($"{label(name)} '{Truncate(text)}' is not an ISO 8601 date or date-time such as 2026-11-23 or 2026-11-23T10:00:00Z{hint}.");
             return false;
         }
 
-        // Postgres keeps microseconds: cut the rest here so the filter means what the database compares.
-        time = new DateTimeOffset(parsed.UtcTicks - (parsed.UtcTicks % 10), TimeSpan.Zero);
+        time = parsed;
         return true;
     }
 

@@ -2,9 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 using SalesAuto.Core.Events;
-using SalesAuto.Core.Postgres;
 using SalesAuto.Core.Privacy;
 using SalesAuto.Core.RetryQueue;
 
@@ -48,12 +46,10 @@ public static class DeadLetterReplayResults
 /// still missing (the retry cycle then marks it replayed, or failed again when attempts run out).
 /// Every id gets an audit row naming the caller.
 /// </summary>
-public sealed partial class DeadLetterReplayer(
-    NpgsqlDataSource dataSource,
+public sealed class DeadLetterReplayer(
     IEventProcessor processor,
     IRetryQueue queue,
-    PostgresDeadLetterStore store,
-    PostgresPrivacyStore privacy,
+    IDeadLetterStore store,
     SuppressionHits suppressionHits,
     IOptions<RetryQueueOptions> retryOptions,
     IOptions<DeadLetterOptions> deadLetterOptions,
@@ -67,49 +63,6 @@ public sealed partial class DeadLetterReplayer(
     /// <summary>Events processed per round trip when a replay covers many dead letters.</summary>
     public const int ChunkSize = 500;
 
-    private const string ClaimSql = """
-        with target as (
-            select id, status, replay_claimed_until from dead_letters where id = any(@ids) order by id for update
-        ),
-        claimed as (
-            update dead_letters d
-            set status = 'replaying', replay_count = d.replay_count + 1, updated_at = now(), resolved_at = null,
-                replay_claimed_until = now() + @claim_timeout
-            from target t
-            where d.id = t.id and d.erased_at is null and (t.status = 'failed' or (@include_ignored and t.status = 'ignored')
-                  or (t.status = 'replaying' and (@force or t.replay_claimed_until < now())))
-            returning d.id, d.source, d.event_id, d.type, coalesce(d.occurred_at, d.first_seen_at) as occurred_at,
-                      d.campaign_id, d.email, d.crm_contact_id, d.payload::text as payload, d.first_seen_at
-        )
-        select t.id, t.status, c.source, c.event_id, c.type, c.occurred_at, c.campaign_id, c.email, c.crm_contact_id, c.payload, c.first_seen_at
-        from target t left join claimed c on c.id = t.id
-        """;
-
-    // Gives claimed dead letters their previous status back when their replay could not run. One
-    // that was replaying already (a forced replay, or the cycle's recovery) keeps an expired claim,
-    // so the next cycle tries it again.
-    private const string RevertSql = """
-        update dead_letters d set status = r.previous, updated_at = now(),
-               resolved_at = case when r.previous = 'ignored' then now() end,
-               replay_claimed_until = case when r.previous = 'replaying' then now() end
-        from unnest(@ids, @previous) as r(id, previous)
-        where d.id = r.id and d.status = 'replaying'
-        """;
-
-    // Releases the claim once the event is in the retry queue: from then on the cycle resolves the
-    // row (replayed, or failed again when attempts run out), not the claim's expiry.
-    private const string QueuedSql = """
-        update dead_letters set replay_claimed_until = null
-        where id = any(@ids) and status = 'replaying'
-        """;
-
-    private const string ExpiredClaimsSql = """
-        select id from dead_letters
-        where status = 'replaying' and replay_claimed_until < now()
-        order by replay_claimed_until
-        limit @max
-        """;
-
     /// <summary>
     /// Replays the dead letters whose replay claim expired (<c>DeadLetters:ReplayClaimTimeout</c>):
     /// a replay that died between its claim and storing or requeueing their events. Run by the
@@ -117,17 +70,7 @@ public sealed partial class DeadLetterReplayer(
     /// </summary>
     public async Task<int> RecoverExpiredClaimsAsync(CancellationToken cancellationToken)
     {
-        var ids = new List<Guid>();
-        await using (var command = dataSource.CreateCommand(ExpiredClaimsSql))
-        {
-            command.Parameters.Add(new NpgsqlParameter<int>("max", ChunkSize));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                ids.Add(reader.GetGuid(0));
-            }
-        }
-
+        var ids = await store.FindExpiredClaimsAsync(ChunkSize, cancellationToken).ConfigureAwait(false);
         if (ids.Count == 0)
         {
             return 0;
@@ -207,7 +150,7 @@ public sealed partial class DeadLetterReplayer(
         await store.MarkReplayedAsync(resolved, CancellationToken.None).ConfigureAwait(false);
         if (suppressed.Count > 0)
         {
-            await privacy.EraseDeadLettersAsync([.. suppressed.Select(c => c.Id)], CancellationToken.None).ConfigureAwait(false);
+            await store.EraseAsync([.. suppressed.Select(c => c.Id)], CancellationToken.None).ConfigureAwait(false);
             await suppressionHits.RecordAsync(actor, [.. suppressed.Select(c => c.Event)], CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -224,44 +167,25 @@ public sealed partial class DeadLetterReplayer(
             results[id] = DeadLetterReplayResults.NotFound;
         }
 
-        return await PostgresRetry.ExecuteAsync(async token =>
+        var claims = await store.ClaimForReplayAsync(ids, includeIgnored, force, deadLetterOptions.Value.ReplayClaimTimeout, cancellationToken).ConfigureAwait(false);
+        var claimed = new List<Claimed>(claims.Count);
+        foreach (var claim in claims)
         {
-            var claimed = new List<Claimed>();
-            await using var command = dataSource.CreateCommand(ClaimSql);
-            command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. ids.Order()]));
-            command.Parameters.Add(new NpgsqlParameter<bool>("include_ignored", includeIgnored));
-            command.Parameters.Add(new NpgsqlParameter<bool>("force", force));
-            command.Parameters.Add(new NpgsqlParameter<TimeSpan>("claim_timeout", deadLetterOptions.Value.ReplayClaimTimeout));
-            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
-            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            if (claim.Event is null)
             {
-                var id = reader.GetGuid(0);
-                var status = reader.GetString(1);
-                if (reader.IsDBNull(2))
+                results[claim.Id] = claim.Status switch
                 {
-                    results[id] = status switch
-                    {
-                        "replayed" => DeadLetterReplayResults.AlreadyReplayed,
-                        "replaying" => DeadLetterReplayResults.AlreadyReplaying,
-                        _ => DeadLetterReplayResults.IgnoredSkipped,
-                    };
-                    continue;
-                }
-
-                var evt = new CanonicalEvent(
-                    reader.GetString(2),
-                    reader.GetString(3),
-                    reader.GetString(4),
-                    reader.GetFieldValue<DateTimeOffset>(5),
-                    reader.IsDBNull(6) ? null : reader.GetString(6),
-                    reader.IsDBNull(7) ? null : reader.GetString(7),
-                    reader.IsDBNull(8) ? null : reader.GetString(8),
-                    reader.GetString(9));
-                claimed.Add(new Claimed(id, status, evt, reader.GetFieldValue<DateTimeOffset>(10)));
+                    DeadLetterStatus.Replayed => DeadLetterReplayResults.AlreadyReplayed,
+                    DeadLetterStatus.Replaying => DeadLetterReplayResults.AlreadyReplaying,
+                    _ => DeadLetterReplayResults.IgnoredSkipped,
+                };
+                continue;
             }
 
-            return claimed;
-        }, cancellationToken).ConfigureAwait(false);
+            claimed.Add(new Claimed(claim.Id, claim.Status, claim.Event, claim.FirstSeenAt));
+        }
+
+        return claimed;
     }
 
     private async Task RequeueAsync(List<Claimed> requeue, Dictionary<Guid, string> results)
@@ -299,9 +223,7 @@ public sealed partial class DeadLetterReplayer(
         {
             try
             {
-                await using var command = dataSource.CreateCommand(QueuedSql);
-                command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", queued));
-                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                await store.ReleaseClaimsAsync(queued, CancellationToken.None).ConfigureAwait(false);
             }
             catch (NpgsqlException exception)
             {
@@ -320,10 +242,7 @@ public sealed partial class DeadLetterReplayer(
 
         try
         {
-            await using var command = dataSource.CreateCommand(RevertSql);
-            command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. claimed.Select(c => c.Id)]));
-            command.Parameters.Add(new NpgsqlParameter("previous", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = claimed.Select(c => c.PreviousStatus).ToArray() });
-            await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            await store.RevertClaimsAsync([.. claimed.Select(c => (c.Id, c.PreviousStatus))], CancellationToken.None).ConfigureAwait(false);
         }
         catch (NpgsqlException exception)
         {
@@ -333,20 +252,5 @@ public sealed partial class DeadLetterReplayer(
         }
     }
 
-    private sealed record Claimed(Guid Id, string PreviousStatus, CanonicalEvent Event, DateTimeOffset FirstSeenAt);
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 7020, Level = LogLevel.Information, Message = "Replay by {Actor}: {Resolved} replayed, {Requeued} requeued, of {Requested} requested")]
-        public static partial void Replayed(ILogger logger, string actor, int resolved, int requeued, int requested);
-
-        [LoggerMessage(EventId = 7021, Level = LogLevel.Error, Message = "Could not give {Count} claimed dead letters their status back (SQLSTATE {SqlState}); they stay replaying until their claim expires, then the retry cycle replays them")]
-        public static partial void RevertFailed(ILogger logger, int count, string sqlState);
-
-        [LoggerMessage(EventId = 7022, Level = LogLevel.Warning, Message = "Replaying {Count} dead letters again whose replay claim expired (a replay died after claiming them)")]
-        public static partial void RecoveringExpiredClaims(ILogger logger, int count);
-
-        [LoggerMessage(EventId = 7023, Level = LogLevel.Warning, Message = "Could not release the replay claim of {Count} requeued dead letters (SQLSTATE {SqlState}); the cycle replays them again when it expires")]
-        public static partial void ReleaseClaimFailed(ILogger logger, int count, string sqlState);
-    }
+    private sealed record Claimed(Guid Id, DeadLetterStatus PreviousStatus, CanonicalEvent Event, DateTimeOffset FirstSeenAt);
 }

@@ -3,24 +3,24 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using SalesAuto.Core.Events;
 using SalesAuto.Core.Postgres;
 using SalesAuto.Core.Resilience;
 
 namespace SalesAuto.Core.DeadLetters;
 
 /// <summary>
-/// The dead_letters and audit_log tables (migrations 0001, 0002), through Dapper. The retry cycle
-/// writes through <see cref="IDeadLetterStore"/>; the admin API lists, reads, ignores and counts.
-/// Every method is one round trip or one short transaction; transactions that can meet a
-/// concurrent writer are retried on serialization failures and deadlocks (<see cref="PostgresRetry"/>).
+/// <see cref="IDeadLetterStore"/> on Postgres: the dead_letters table (migrations 0001-0005, 0007),
+/// its counts table and the dead-letter rows of audit_log. Every method is one round trip or one
+/// short transaction; statements that can meet a concurrent writer are retried on serialization
+/// failures and deadlocks (<see cref="PostgresRetry"/>). The list reads its rows with the data
+/// reader by ordinal: it is the hot read path (docs/benchmarks.md, dead letters at scale).
 /// </summary>
 public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, DependencyCircuits circuits) : IDeadLetterStore
 {
-    /// <summary>The most ids <see cref="SelectIdsAsync"/> returns: replay-by-filter's hard cap.</summary>
-    public const int MaxSelect = 10_000;
+    private const int MaxSelect = IDeadLetterStore.MaxSelect;
 
-    /// <summary>The largest list page.</summary>
-    public const int MaxPageSize = 200;
+    private const int MaxPageSize = IDeadLetterStore.MaxPageSize;
 
     private const string SummaryColumns = """
         id, source, event_id as eventid, type, campaign_id as campaignid, status, failure_reason as failurereason,
@@ -103,24 +103,32 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depende
         }, guarded), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// One page of the list, newest first by (created_at desc, id desc), starting after
-    /// <paramref name="after"/> (keyset: the page costs the same however deep it is).
-    /// </summary>
+    /// <inheritdoc />
     public async Task<DeadLetterListPage> ListAsync(DeadLetterFilter filter, DeadLetterPosition? after, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxPageSize);
-        var (sql, parameters) = BuildListQuery(filter, after, limit + 1);
         circuits.Postgres.ThrowIfOpen();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = (await connection.QueryAsync<SummaryRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
-        var hasMore = rows.Count > limit;
-        return new DeadLetterListPage(rows.Take(limit).Select(row => row.ToSummary()).ToList(), hasMore);
+        await using var command = BuildListCommand(dataSource.CreateCommand(), filter, after, limit + 1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var items = new List<DeadLetterSummary>(limit);
+        var hasMore = false;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (items.Count == limit)
+            {
+                hasMore = true;
+                break;
+            }
+
+            items.Add(ReadSummary(reader));
+        }
+
+        return new DeadLetterListPage(items, hasMore);
     }
 
-    /// <summary>One dead letter with its payload and its audit entries oldest first, or null when no dead letter has this id.</summary>
+    /// <inheritdoc />
     public async Task<DeadLetterDetail?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         const string sql = $"""
@@ -135,12 +143,7 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depende
         return row is null ? null : new DeadLetterDetail(row.ToSummary(), ParseJson(row.Payload!), history);
     }
 
-    /// <summary>
-    /// Marks failed dead letters ignored (resolved now) and writes one audit row per id, in one
-    /// transaction. Results are in the order of <paramref name="ids"/>: <c>ignored</c>,
-    /// <c>already_ignored</c>, <c>not_found</c> or <c>not_ignorable</c> (replaying or replayed),
-    /// see <see cref="DeadLetterIgnoreResults"/>.
-    /// </summary>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<DeadLetterIdResult>> IgnoreAsync(IReadOnlyList<Guid> ids, string actor, JsonElement? detail, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -180,12 +183,7 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depende
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Writes one audit_log row per entry, in one statement. <paramref name="action"/> is
-    /// <c>replay</c> or <c>ignore</c> (<see cref="DeadLetterAuditActions"/>); <paramref name="detail"/>
-    /// (an ignore reason, a replay filter) is stored as jsonb on every row and must not hold
-    /// <c>\u0000</c> or a lone surrogate, which jsonb refuses: validate client text first.
-    /// </summary>
+    /// <inheritdoc />
     public async Task WriteAuditAsync(string actor, string action, IReadOnlyList<(Guid Id, string Outcome)> entries, JsonElement? detail, CancellationToken cancellationToken)
     {
         circuits.Postgres.ThrowIfOpen();
@@ -193,52 +191,46 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depende
         await WriteAuditAsync(connection, null, actor, action, entries, detail, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The ids matching <paramref name="filter"/>, newest first, at most <paramref name="max"/>
-    /// (1..<see cref="MaxSelect"/>): the dead letters a replay-by-filter acts on. When
-    /// <paramref name="statuses"/> is given, only dead letters in one of them (on top of the
-    /// filter's own status, if any), e.g. failed, plus ignored when the request includes them.
-    /// </summary>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<Guid>> SelectIdsAsync(DeadLetterFilter filter, IReadOnlyCollection<DeadLetterStatus>? statuses, int max, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(max, MaxSelect);
-        var parameters = new DynamicParameters();
-        var sql = new StringBuilder("select id from dead_letters");
-        AppendWhere(sql, parameters, filter, statuses, after: null);
-        sql.Append(" order by created_at desc, id desc limit @take");
-        parameters.Add("take", max);
         circuits.Postgres.ThrowIfOpen();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<Guid>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        await using var command = dataSource.CreateCommand();
+        var sql = new StringBuilder("select id from dead_letters");
+        AppendWhere(sql, command.Parameters, filter, statuses, after: null);
+        sql.Append(" order by created_at desc, id desc limit @take");
+        command.Parameters.Add(new NpgsqlParameter<int>("take", max));
+        command.CommandText = sql.ToString();
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
     }
 
-    /// <summary>
-    /// How many dead letters <see cref="SelectIdsAsync"/> would find, counting no further than
-    /// <paramref name="cap"/> (1..<see cref="MaxSelect"/> + 1), so a dry run stays cheap on a large
-    /// table: a result equal to the cap means "at least".
-    /// </summary>
+    /// <inheritdoc />
     public async Task<int> CountAsync(DeadLetterFilter filter, IReadOnlyCollection<DeadLetterStatus>? statuses, int cap, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(cap, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(cap, MaxSelect + 1);
-        var parameters = new DynamicParameters();
-        var sql = new StringBuilder("select count(*)::integer from (select 1 from dead_letters");
-        AppendWhere(sql, parameters, filter, statuses, after: null);
-        sql.Append(" limit @cap) as matching");
-        parameters.Add("cap", cap);
         circuits.Postgres.ThrowIfOpen();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using var command = dataSource.CreateCommand();
+        var sql = new StringBuilder("select count(*)::integer from (select 1 from dead_letters");
+        AppendWhere(sql, command.Parameters, filter, statuses, after: null);
+        sql.Append(" limit @cap) as matching");
+        command.Parameters.Add(new NpgsqlParameter<int>("cap", cap));
+        command.CommandText = sql.ToString();
+        return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    /// <summary>
-    /// Counts by status and by source, type and status, read from dead_letter_counts (kept exact
-    /// by triggers), and the age of the oldest unresolved dead letter (the first entry of a partial
-    /// index): a few rows read whatever the table's size.
-    /// </summary>
+    /// <inheritdoc />
     public async Task<DeadLetterStats> GetStatsAsync(CancellationToken cancellationToken)
     {
         // Counts that fell to zero keep their row; they are not reported.
@@ -257,64 +249,240 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depende
         return new DeadLetterStats(byStatus, counts, oldestAge is { } age ? Math.Max(0, age) : null, counts.Sum(c => c.Count));
     }
 
-    /// <summary>The list query, for <see cref="ListAsync"/> and the plan tests: <paramref name="take"/> rows after <paramref name="after"/>.</summary>
-    internal static (string Sql, DynamicParameters Parameters) BuildListQuery(DeadLetterFilter filter, DeadLetterPosition? after, int take)
+    /// <inheritdoc />
+    public async Task<long> CountUnresolvedAsync(CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
+        // dead_letter_counts is kept exact by triggers: a handful of rows, whatever the table's size.
+        await using var command = dataSource.CreateCommand("select coalesce(sum(count), 0)::bigint from dead_letter_counts where status in ('failed', 'replaying')");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DeadLetterClaim>> ClaimForReplayAsync(IReadOnlyList<Guid> ids, bool includeIgnored, bool force, TimeSpan claimTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        const string sql = """
+            with target as (
+                select id, status, replay_claimed_until from dead_letters where id = any(@ids) order by id for update
+            ),
+            claimed as (
+                update dead_letters d
+                set status = 'replaying', replay_count = d.replay_count + 1, updated_at = now(), resolved_at = null,
+                    replay_claimed_until = now() + @claim_timeout
+                from target t
+                where d.id = t.id and d.erased_at is null and (t.status = 'failed' or (@include_ignored and t.status = 'ignored')
+                      or (t.status = 'replaying' and (@force or t.replay_claimed_until < now())))
+                returning d.id, d.source, d.event_id, d.type, coalesce(d.occurred_at, d.first_seen_at) as occurred_at,
+                          d.campaign_id, d.email, d.crm_contact_id, d.payload::text as payload, d.first_seen_at
+            )
+            select t.id, t.status, c.source, c.event_id, c.type, c.occurred_at, c.campaign_id, c.email, c.crm_contact_id, c.payload, c.first_seen_at
+            from target t left join claimed c on c.id = t.id
+            """;
+        return await PostgresRetry.ExecuteAsync(async token =>
+        {
+            var claims = new List<DeadLetterClaim>(ids.Count);
+            await using var command = dataSource.CreateCommand(sql);
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. ids.Order()]));
+            command.Parameters.Add(new NpgsqlParameter<bool>("include_ignored", includeIgnored));
+            command.Parameters.Add(new NpgsqlParameter<bool>("force", force));
+            command.Parameters.Add(new NpgsqlParameter<TimeSpan>("claim_timeout", claimTimeout));
+            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                var id = reader.GetGuid(0);
+                var status = DeadLetterStatuses.Parse(reader.GetString(1));
+                if (reader.IsDBNull(2))
+                {
+                    claims.Add(new DeadLetterClaim(id, status, null, default));
+                    continue;
+                }
+
+                var evt = new CanonicalEvent(
+                    reader.GetString(2),
+                    reader.GetString(3),
+                    reader.GetString(4),
+                    reader.GetFieldValue<DateTimeOffset>(5),
+                    reader.IsDBNull(6) ? null : reader.GetString(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7),
+                    reader.IsDBNull(8) ? null : reader.GetString(8),
+                    reader.GetString(9));
+                claims.Add(new DeadLetterClaim(id, status, evt, reader.GetFieldValue<DateTimeOffset>(10)));
+            }
+
+            return (IReadOnlyList<DeadLetterClaim>)claims;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task RevertClaimsAsync(IReadOnlyList<(Guid Id, DeadLetterStatus Previous)> claims, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        if (claims.Count == 0)
+        {
+            return;
+        }
+
+        // One that was replaying already (a forced replay, or the cycle's recovery) keeps an
+        // expired claim, so the next cycle tries it again.
+        const string sql = """
+            update dead_letters d set status = r.previous, updated_at = now(),
+                   resolved_at = case when r.previous = 'ignored' then now() end,
+                   replay_claimed_until = case when r.previous = 'replaying' then now() end
+            from unnest(@ids, @previous) as r(id, previous)
+            where d.id = r.id and d.status = 'replaying'
+            """;
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. claims.Select(c => c.Id)]));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("previous", [.. claims.Select(c => c.Previous.ToName())]));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task ReleaseClaimsAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        // From then on the cycle resolves the row (replayed, or failed again when attempts run out), not the claim's expiry.
+        await using var command = dataSource.CreateCommand("update dead_letters set replay_claimed_until = null where id = any(@ids) and status = 'replaying'");
+        command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. ids]));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Guid>> FindExpiredClaimsAsync(int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        const string sql = """
+            select id from dead_letters
+            where status = 'replaying' and replay_claimed_until < now()
+            order by replay_claimed_until
+            limit @max
+            """;
+        var ids = new List<Guid>();
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<int>("max", max));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> DeleteResolvedBatchAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+
+        // SKIP LOCKED: a row a replay is holding is left for the next run rather than waited for.
+        // FOR UPDATE re-reads a row that changed since the snapshot, and the outer condition repeats
+        // the status test, so a row a replay took back to replaying is never deleted.
+        const string sql = """
+            delete from dead_letters
+            where id in (
+                select id from dead_letters
+                where status in ('replayed', 'ignored') and resolved_at < @cutoff
+                order by resolved_at
+                limit @batchSize
+                for update skip locked)
+            and status in ('replayed', 'ignored')
+            """;
+        // The count triggers lock dead_letter_counts rows: against a concurrent replay or ignore that
+        // locks the same rows in another order this can deadlock, and running it again is the cure.
+        return await PostgresRetry.ExecuteAsync(async ct =>
+        {
+            await using var command = dataSource.CreateCommand(sql);
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("cutoff", cutoff.UtcDateTime));
+            command.Parameters.Add(new NpgsqlParameter<int>("batchSize", batchSize));
+            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<int> EraseAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        const string sql = """
+            update dead_letters
+            set email = null, crm_contact_id = null, payload = '{}'::jsonb, erased_at = now(), updated_at = now(),
+                status = case when status in ('failed', 'replaying') then 'ignored' else status end,
+                resolved_at = coalesce(resolved_at, now())
+            where id = any(@ids)
+            """;
+        return PostgresRetry.ExecuteAsync(async token =>
+        {
+            await using var command = dataSource.CreateCommand(sql);
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. ids.Distinct().Order()]));
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The list query on <paramref name="command"/>, for <see cref="ListAsync"/> and the plan tests:
+    /// <paramref name="take"/> rows after <paramref name="after"/>, in the order of <see cref="ReadSummary"/>.
+    /// </summary>
+    internal static NpgsqlCommand BuildListCommand(NpgsqlCommand command, DeadLetterFilter filter, DeadLetterPosition? after, int take)
+    {
         var sql = new StringBuilder($"select {SummaryColumns} from dead_letters");
-        AppendWhere(sql, parameters, filter, statuses: null, after);
+        AppendWhere(sql, command.Parameters, filter, statuses: null, after);
         sql.Append(" order by created_at desc, id desc limit @take");
-        parameters.Add("take", take);
-        return (sql.ToString(), parameters);
+        command.Parameters.Add(new NpgsqlParameter<int>("take", take));
+        command.CommandText = sql.ToString();
+        return command;
     }
 
     // Only the criteria given become conditions: each query is planned for the filters it has,
     // not as a generic "(@x is null or col = @x)" that no index serves.
-    private static void AppendWhere(StringBuilder sql, DynamicParameters parameters, DeadLetterFilter filter, IReadOnlyCollection<DeadLetterStatus>? statuses, DeadLetterPosition? after)
+    private static void AppendWhere(StringBuilder sql, NpgsqlParameterCollection parameters, DeadLetterFilter filter, IReadOnlyCollection<DeadLetterStatus>? statuses, DeadLetterPosition? after)
     {
         var conditions = new List<string>();
         if (filter.Status is { } status)
         {
             conditions.Add("status = @status");
-            parameters.Add("status", status.ToName());
+            parameters.Add(new NpgsqlParameter<string>("status", status.ToName()));
         }
 
         if (statuses is not null)
         {
             conditions.Add("status = any(@statuses)");
-            parameters.Add("statuses", statuses.Select(s => s.ToName()).Distinct().ToArray());
+            parameters.Add(new NpgsqlParameter<string[]>("statuses", statuses.Select(s => s.ToName()).Distinct().ToArray()));
         }
 
         if (filter.Source is not null)
         {
             conditions.Add("source = @source");
-            parameters.Add("source", filter.Source);
+            parameters.Add(new NpgsqlParameter<string>("source", filter.Source));
         }
 
         if (filter.Type is not null)
         {
             conditions.Add("type = @type");
-            parameters.Add("type", filter.Type);
+            parameters.Add(new NpgsqlParameter<string>("type", filter.Type));
         }
 
         if (filter.From is { } from)
         {
             conditions.Add("created_at >= @from");
-            parameters.Add("from", from.UtcDateTime);
+            parameters.Add(new NpgsqlParameter<DateTime>("from", from.UtcDateTime));
         }
 
         if (filter.To is { } to)
         {
             conditions.Add("created_at <= @to");
-            parameters.Add("to", to.UtcDateTime);
+            parameters.Add(new NpgsqlParameter<DateTime>("to", to.UtcDateTime));
         }
 
         if (after is { } position)
         {
             // A row comparison: the index on (created_at desc, id desc) starts right after the cursor.
             conditions.Add("(created_at, id) < (@afterCreatedAt, @afterId)");
-            parameters.Add("afterCreatedAt", position.CreatedAt.UtcDateTime);
-            parameters.Add("afterId", position.Id);
+            parameters.Add(new NpgsqlParameter<DateTime>("afterCreatedAt", position.CreatedAt.UtcDateTime));
+            parameters.Add(new NpgsqlParameter<Guid>("afterId", position.Id));
         }
 
         if (conditions.Count > 0)
@@ -322,6 +490,22 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depende
             sql.Append(" where ").AppendJoin(" and ", conditions);
         }
     }
+
+    // Reads one row of SummaryColumns by ordinal: no mapper, no intermediate row object.
+    private static DeadLetterSummary ReadSummary(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        DeadLetterStatuses.Parse(reader.GetString(5)),
+        reader.GetString(6),
+        reader.GetInt32(7),
+        reader.GetInt32(8),
+        reader.GetFieldValue<DateTimeOffset>(9),
+        reader.GetFieldValue<DateTimeOffset>(10),
+        reader.GetFieldValue<DateTimeOffset>(11),
+        reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12));
 
     private static async Task WriteAuditAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string actor, string action, IReadOnlyList<(Guid Id, string Outcome)> entries, JsonElement? detail, CancellationToken cancellationToken)
     {

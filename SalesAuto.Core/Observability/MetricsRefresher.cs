@@ -1,4 +1,5 @@
 using Npgsql;
+using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Resilience;
 using SalesAuto.Core.RetryQueue;
 
@@ -11,7 +12,7 @@ namespace SalesAuto.Core.Observability;
 /// <see cref="MaxAge"/> (the cycle refreshes them too). Each refresh also offers its reading to
 /// <see cref="QueueHistory"/>, the console's last hour.
 /// </summary>
-public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSource, SalesAutoMetrics metrics, QueueHistory history, TimeProvider time, DependencyCircuits circuits)
+public sealed class MetricsRefresher(IRetryQueue queue, IDeadLetterStore deadLetters, SalesAutoMetrics metrics, QueueHistory history, TimeProvider time, DependencyCircuits circuits)
 {
     /// <summary>How stale the gauges may be before a scrape refreshes them.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
@@ -47,11 +48,7 @@ public sealed class MetricsRefresher(IRetryQueue queue, NpgsqlDataSource dataSou
         try
         {
             // Through the breaker: a scrape during a stall must still answer (it shows the breaker's state).
-            var unresolved = await circuits.Postgres.ExecuteAsync(async token =>
-            {
-                await using var command = dataSource.CreateCommand("select coalesce(sum(count), 0)::bigint from dead_letter_counts where status in ('failed', 'replaying')");
-                return (long)(await command.ExecuteScalarAsync(token).ConfigureAwait(false))!;
-            }, cancellationToken).ConfigureAwait(false);
+            var unresolved = await circuits.Postgres.ExecuteAsync(token => deadLetters.CountUnresolvedAsync(token), cancellationToken).ConfigureAwait(false);
             metrics.DeadLettersUnresolved.Set(unresolved);
             return unresolved;
         }

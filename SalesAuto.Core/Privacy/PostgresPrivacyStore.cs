@@ -164,27 +164,6 @@ public sealed class PostgresPrivacyStore(NpgsqlDataSource dataSource, PrivacyHas
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// Anonymizes the dead letters <paramref name="ids"/> (a replay found their event suppressed):
-    /// they become ignored, without email, CRM contact id or payload.
-    /// </summary>
-    public Task<int> EraseDeadLettersAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        return PostgresRetry.ExecuteAsync(async token =>
-        {
-            await using var command = dataSource.CreateCommand("""
-                update dead_letters
-                set email = null, crm_contact_id = null, payload = '{}'::jsonb, erased_at = now(), updated_at = now(),
-                    status = case when status in ('failed', 'replaying') then 'ignored' else status end,
-                    resolved_at = coalesce(resolved_at, now())
-                where id = any(@ids)
-                """);
-            command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. ids.Distinct().Order()]));
-            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-        }, cancellationToken);
-    }
-
     /// <summary>Writes one audit row on its own.</summary>
     public Task WriteAuditAsync(AuditRecord record, CancellationToken cancellationToken) =>
         audit.WriteAsync([record], cancellationToken);

@@ -24,6 +24,9 @@ internal static class DeadLetterBenchmark
         var rows = cli.Int("rows", 1_000_000);
         var requests = cli.Int("requests", 200);
         var settle = cli.Duration("settle", "0s");
+        // --compare-index: every query is measured with and without migration 0007's index, the
+        // blocks alternating between the two (the index is dropped and built again in between).
+        var compareIndex = cli.OptionalString("compare-index") is "true" or "on" or "yes";
         cli.RejectUnknown();
 
         var report = new Report("Dead letters at scale", command);
@@ -73,38 +76,65 @@ internal static class DeadLetterBenchmark
             ("HTTP floor: GET /api/openapi.json (no database)", "/api/openapi.json", true, null),
         };
 
-        var table = report.Table(string.Empty, "query", "p50 ms", "p99 ms", "max ms", "items on the page", "its SQL alone: p50, p99 ms", "goal", "met");
+        var arms = compareIndex ? new[] { "with 0007 index", "without 0007 index" } : [string.Empty];
+        var table = compareIndex
+            ? report.Table(string.Empty, "query", "index", "p50 ms", "p99 ms", "max ms", "items on the page", "its SQL alone: p50, p99 ms", "goal", "met")
+            : report.Table(string.Empty, "query", "p50 ms", "p99 ms", "max ms", "items on the page", "its SQL alone: p50, p99 ms", "goal", "met");
         // Every query is warmed up, then the queries take turns in blocks, so a checkpoint or a
         // burst of other work on the machine falls on all of them rather than on whichever ran then.
         const int Blocks = 4;
-        var httpTicks = queries.Select(_ => new List<long>()).ToList();
-        var sqlTicks = queries.Select(_ => new List<long>()).ToList();
+        var httpTicks = arms.Select(_ => queries.Select(_ => new List<long>()).ToList()).ToList();
+        var sqlTicks = arms.Select(_ => queries.Select(_ => new List<long>()).ToList()).ToList();
         var pageItems = new int[queries.Count];
+        var indexPresent = true;
         for (var block = -1; block < Blocks; block++)
         {
-            Console.WriteLine(block < 0 ? "warm-up ..." : $"block {block + 1}/{Blocks} ...");
+            // Under --compare-index even blocks run with the index, odd ones without.
+            var arm = compareIndex && block >= 0 ? block % 2 : 0;
+            if (compareIndex && (arm == 0) != indexPresent)
+            {
+                await SetIndexAsync(postgres, present: arm == 0);
+                indexPresent = arm == 0;
+            }
+
+            Console.WriteLine(block < 0 ? "warm-up ..." : $"block {block + 1}/{Blocks} ({(compareIndex ? arms[arm] : "measured")}) ...");
             for (var q = 0; q < queries.Count; q++)
             {
                 var count = block < 0 ? 20 : requests / Blocks;
-                pageItems[q] = await MeasureAsync(client, queries[q].Url, count, block < 0 ? null : httpTicks[q]);
+                pageItems[q] = await MeasureAsync(client, queries[q].Url, count, block < 0 ? null : httpTicks[arm][q]);
                 if (queries[q].Sql is { } statement)
                 {
-                    await MeasureSqlAsync(postgres, statement, count, block < 0 ? null : sqlTicks[q]);
+                    await MeasureSqlAsync(postgres, statement, count, block < 0 ? null : sqlTicks[arm][q]);
                 }
             }
         }
 
         for (var q = 0; q < queries.Count; q++)
         {
-            var (name, _, isStats, sql) = queries[q];
-            var latencies = new Latencies(httpTicks[q]);
-            var sqlLatencies = sql is null ? null : new Latencies(sqlTicks[q]);
-            var items = pageItems[q];
-            var limit = isStats ? 50 : 5;
-            var isGoal = sql is not null;
-            table.Add([name, Fmt.Ms(latencies.P50), Fmt.Ms(latencies.P99), Fmt.Ms(latencies.Max), isStats ? "-" : items.ToString(CultureInfo.InvariantCulture),
-                sqlLatencies is null ? "-" : $"{Fmt.Ms(sqlLatencies.P50)}, {Fmt.Ms(sqlLatencies.P99)}",
-                isGoal ? Fmt.Inv($"p99 <= {limit} ms") : "(reference)", isGoal ? Fmt.Met(latencies.P99 <= limit) : "-"]);
+            for (var arm = 0; arm < arms.Length; arm++)
+            {
+                var (name, _, isStats, sql) = queries[q];
+                var latencies = new Latencies(httpTicks[arm][q]);
+                var sqlLatencies = sql is null ? null : new Latencies(sqlTicks[arm][q]);
+                var items = pageItems[q];
+                var limit = isStats ? 50 : 5;
+                var isGoal = sql is not null;
+                List<string> cells = [name];
+                if (compareIndex)
+                {
+                    cells.Add(arms[arm]);
+                }
+
+                cells.AddRange([Fmt.Ms(latencies.P50), Fmt.Ms(latencies.P99), Fmt.Ms(latencies.Max), isStats ? "-" : items.ToString(CultureInfo.InvariantCulture),
+                    sqlLatencies is null ? "-" : $"{Fmt.Ms(sqlLatencies.P50)}, {Fmt.Ms(sqlLatencies.P99)}",
+                    isGoal ? Fmt.Inv($"p99 <= {limit} ms") : "(reference)", isGoal ? Fmt.Met(latencies.P99 <= limit) : "-"]);
+                table.Add([.. cells]);
+            }
+        }
+
+        if (compareIndex)
+        {
+            report.Note(Fmt.Inv($"--compare-index: blocks 1 and 3 ran with migration 0007's index (dead_letters_status_source_type_created_idx), blocks 2 and 4 without it (dropped, then built again before block 3), {requests / 2} timed requests per query and arm."));
         }
 
         report.Note("\"Its SQL alone\": the same statement as the store's (a copy of PostgresDeadLetterStore's list and stats SQL, literals in place of parameters), timed by the bench over one Npgsql connection: the database's share of the HTTP figure. The HTTP floor row is the server's cheapest route, for the share of Kestrel, the middleware and loopback.");
@@ -112,6 +142,20 @@ internal static class DeadLetterBenchmark
         await server.DisposeAsync();
         await BenchEnvironment.DropSchemaAsync(Schema);
         return report;
+    }
+
+    private static async Task SetIndexAsync(string postgres, bool present)
+    {
+        // The definition of migration 0007: the A/B is the migration or its absence.
+        const string Create = "create index if not exists dead_letters_status_source_type_created_idx on dead_letters (status, source, type, created_at desc, id desc)";
+        const string Drop = "drop index if exists dead_letters_status_source_type_created_idx";
+        Console.WriteLine(present ? "building the 0007 index ..." : "dropping the 0007 index ...");
+        await using var connection = new NpgsqlConnection(postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(present ? Create : Drop, connection) { CommandTimeout = 1800 };
+        await command.ExecuteNonQueryAsync();
+        await using var analyze = new NpgsqlCommand("analyze dead_letters", connection) { CommandTimeout = 1800 };
+        await analyze.ExecuteNonQueryAsync();
     }
 
     private static async Task InsertAsync(string postgres, int rows)

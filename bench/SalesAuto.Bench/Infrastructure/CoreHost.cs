@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SalesAuto.Core;
-using SalesAuto.Core.DeadLetters;
 
 namespace SalesAuto.Bench.Infrastructure;
 
@@ -21,16 +20,6 @@ internal static class CoreHost
         services.AddLogging(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
         before?.Invoke(services);
         services.AddSalesAutoCore(configuration);
-        // Only until the dead-letter store is part of Core's registration; the benchmarks never dead-letter.
-        services.TryAddSingleton<IDeadLetterStore, NoDeadLetters>();
         return services.BuildServiceProvider();
-    }
-
-    private sealed class NoDeadLetters : IDeadLetterStore
-    {
-        public Task AddAsync(IReadOnlyList<NewDeadLetter> deadLetters, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("The benchmark dead-lettered an item: its attempts or delays are misconfigured.");
-
-        public Task MarkReplayedAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
