@@ -46,8 +46,40 @@ public sealed class ServerProcess : IAsyncDisposable
     /// </summary>
     public static async Task<ServerProcess> StartAsync(IDictionary<string, string?> settings, CancellationToken cancellationToken, int? port = null)
     {
+        // A free port is free when it is picked, not necessarily when the server binds it: another
+        // process may take it in between. The server then exits saying so, and a new port is picked.
+        for (var attempt = 1; ; attempt++)
+        {
+            var listen = port ?? TestEnvironment.ClosedPort();
+            var server = Start(settings, listen);
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(90) && !server.HasExited)
+            {
+                try
+                {
+                    using var response = await server.Client.GetAsync("/api/health", cancellationToken);
+                    return server;
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(200, cancellationToken);
+                }
+            }
+
+            var log = server.Output;
+            await server.DisposeAsync();
+            if (port is null && attempt < 5 && log.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            throw new InvalidOperationException($"SalesAuto.Server did not start listening:\n{string.Join('\n', log.Split('\n').TakeLast(40))}");
+        }
+    }
+
+    private static ServerProcess Start(IDictionary<string, string?> settings, int listen)
+    {
         var dll = Path.Combine(AppContext.BaseDirectory, "SalesAuto.Server.dll");
-        var listen = port ?? TestEnvironment.ClosedPort();
         var start = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,
@@ -67,29 +99,7 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{listen.ToString(CultureInfo.InvariantCulture)}"));
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            if (process.HasExited)
-            {
-                break;
-            }
-
-            try
-            {
-                using var response = await server.Client.GetAsync("/api/health", cancellationToken);
-                return server;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(200, cancellationToken);
-            }
-        }
-
-        var log = server.RecentOutput();
-        await server.DisposeAsync();
-        throw new InvalidOperationException($"SalesAuto.Server did not start listening:\n{log}");
+        return new ServerProcess(process, new Uri($"http://127.0.0.1:{listen.ToString(CultureInfo.InvariantCulture)}"));
     }
 
     /// <summary>SIGKILL: the process ends where it is, as in a crash or an OOM kill.</summary>
@@ -103,6 +113,9 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     public string RecentOutput() => string.Join('\n', _output.TakeLast(40));
+
+    /// <summary>Everything the process wrote to stdout and stderr so far (up to its last 100,000 lines).</summary>
+    public string Output => string.Join('\n', _output);
 
     public async ValueTask DisposeAsync()
     {
@@ -125,7 +138,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         _output.Enqueue(line);
-        while (_output.Count > 200)
+        while (_output.Count > 100_000)
         {
             _output.TryDequeue(out _);
         }

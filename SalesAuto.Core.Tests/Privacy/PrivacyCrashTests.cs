@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using Dapper;
 using SalesAuto.Core.Privacy;
@@ -32,7 +30,18 @@ public sealed class PrivacyCrashTests(PrivacyServerFixture fixture) : IClassFixt
         Assert.Equal(1, (await PostLemlistAsync(Server, $"cam_{Guid.NewGuid():N}", ann.Email)).GetProperty("orphaned").GetInt32());
         var statsBefore = await Task.WhenAll(campaigns.Select(async c => (await GetStatsAsync(Server, c)).GetRawText()));
 
-        await using var child = await ChildServer.StartAsync(fixture.Schema.ConnectionString, fixture.KeyPrefix);
+        await using var child = await ServerProcess.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Postgres"] = fixture.Schema.ConnectionString,
+                ["ConnectionStrings:Redis"] = TestEnvironment.RedisConnectionString,
+                ["RetryQueue:KeyPrefix"] = fixture.KeyPrefix,
+                ["RetryQueue:CycleEnabled"] = "false",
+                ["Admin:Keys:tests"] = RunningServer.AdminKey,
+                ["Privacy:HashKeys:0"] = RunningServer.PrivacyHashKey,
+                ["Logging:LogLevel:Default"] = "Information",
+            },
+            TestContext.Token);
         await using var blocker = await fixture.Schema.DataSource.OpenConnectionAsync(TestContext.Token);
         await using var hold = await blocker.BeginTransactionAsync(TestContext.Token);
         // The erase's Postgres step locks the person's enrollments first: it waits here.
@@ -54,7 +63,7 @@ public sealed class PrivacyCrashTests(PrivacyServerFixture fixture) : IClassFixt
             await Task.Delay(50, TestContext.Token);
         }
 
-        child.Kill();
+        await child.KillAsync(TestContext.Token);
         await Assert.ThrowsAnyAsync<Exception>(() => erase);
         await hold.RollbackAsync(TestContext.Token);
 
@@ -84,92 +93,5 @@ public sealed class PrivacyCrashTests(PrivacyServerFixture fixture) : IClassFixt
     {
         await using var connection = await fixture.Schema.DataSource.OpenConnectionAsync(TestContext.Token);
         return await connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, parameters, cancellationToken: TestContext.Token)) ?? throw new InvalidOperationException("no value");
-    }
-
-    /// <summary>SalesAuto.Server (the build beside the tests) as a child process on the test's schema and key prefix, its output kept.</summary>
-    private sealed class ChildServer : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _output = new();
-
-        private ChildServer(Process process, Uri baseAddress)
-        {
-            _process = process;
-            BaseAddress = baseAddress;
-            process.OutputDataReceived += (_, e) => Keep(e.Data);
-            process.ErrorDataReceived += (_, e) => Keep(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public Uri BaseAddress { get; }
-
-        public string Output => string.Join('\n', _output);
-
-        public static async Task<ChildServer> StartAsync(string postgres, string keyPrefix)
-        {
-            var port = TestEnvironment.ClosedPort();
-            var start = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = AppContext.BaseDirectory,
-            };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SalesAuto.Server.dll"));
-            start.ArgumentList.Add("--urls");
-            start.ArgumentList.Add($"http://127.0.0.1:{port}");
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-            start.Environment["ConnectionStrings__Postgres"] = postgres;
-            start.Environment["ConnectionStrings__Redis"] = TestEnvironment.RedisConnectionString;
-            start.Environment["RetryQueue__KeyPrefix"] = keyPrefix;
-            start.Environment["RetryQueue__CycleEnabled"] = "false";
-            start.Environment["Admin__Keys__tests"] = RunningServer.AdminKey;
-            start.Environment["Privacy__HashKeys__0"] = RunningServer.PrivacyHashKey;
-            start.Environment["Logging__LogLevel__Default"] = "Information";
-            var child = new ChildServer(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
-            using var probe = new HttpClient { BaseAddress = child.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            while (DateTime.UtcNow < deadline && !child._process.HasExited)
-            {
-                try
-                {
-                    using var response = await probe.GetAsync("/api/health", TestContext.Token);
-                    return child;
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(200, TestContext.Token);
-                }
-            }
-
-            await child.DisposeAsync();
-            throw new InvalidOperationException($"SalesAuto.Server did not start:\n{child.Output}");
-        }
-
-        /// <summary>SIGKILL: no shutdown, no finally blocks, no flushing.</summary>
-        public void Kill()
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(30_000);
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                Kill();
-            }
-
-            _process.Dispose();
-            return ValueTask.CompletedTask;
-        }
-
-        private void Keep(string? line)
-        {
-            if (line is not null)
-            {
-                _output.Enqueue(line);
-            }
-        }
     }
 }

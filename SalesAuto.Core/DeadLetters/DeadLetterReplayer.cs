@@ -51,7 +51,7 @@ public sealed class DeadLetterReplayer(
     IRetryQueue queue,
     IDeadLetterStore store,
     SuppressionHits suppressionHits,
-    IOptions<RetryQueueOptions> retryOptions,
+    RetryPolicy retryPolicy,
     IOptions<DeadLetterOptions> deadLetterOptions,
     ILogger<DeadLetterReplayer> logger)
 {
@@ -190,12 +190,11 @@ public sealed class DeadLetterReplayer(
 
     private async Task RequeueAsync(List<Claimed> requeue, Dictionary<Guid, string> results)
     {
-        var settings = retryOptions.Value;
         IReadOnlyList<EnqueueOutcome> parked;
         try
         {
             parked = await queue.EnqueueAsync(
-                [.. requeue.Select(c => (new OrphanItem(c.Event, 0, c.FirstSeenAt, c.Id), settings.NextDelay(0)))],
+                [.. requeue.Select(c => (new OrphanItem(c.Event, 0, c.FirstSeenAt, c.Id), retryPolicy.NextDelay(0)))],
                 CancellationToken.None).ConfigureAwait(false);
         }
         catch (RetryQueueUnavailableException)

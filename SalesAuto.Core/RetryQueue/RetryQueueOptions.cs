@@ -71,12 +71,6 @@ public sealed class RetryQueueOptions : IValidatableObject
     /// </summary>
     public TimeSpan? CycleBudget { get; set; }
 
-    /// <summary>The delay before the attempt that follows <paramref name="attemptsSoFar"/> failed ones (<see cref="RetryPolicy.DelayAfter(int)"/>).</summary>
-    public TimeSpan DelayAfter(int attemptsSoFar) => RetryPolicy.DelayAfter(this, attemptsSoFar);
-
-    /// <summary>The wait before the next attempt, with jitter (<see cref="RetryPolicy.NextDelay(int)"/>); for callers that hold the options rather than the policy.</summary>
-    public TimeSpan NextDelay(int attemptsSoFar) => RetryPolicy.NextDelay(this, attemptsSoFar);
-
     /// <summary>The cycle's schedule, parsed (once per expression: <see cref="TimerSchedule"/>).</summary>
     public TimerSchedule CycleSchedule() => TimerSchedule.Parse(Schedule);
 
