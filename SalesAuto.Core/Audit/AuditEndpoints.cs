@@ -8,7 +8,7 @@ namespace SalesAuto.Core.Audit;
 /// calling. A thin adapter over <see cref="AuditService"/>: reads the query with
 /// <see cref="PageQuery"/> (a 400 naming the parameter for every mistake) and answers the page.
 /// </summary>
-public sealed class AuditEndpoints(AuditService service)
+internal sealed class AuditEndpoints(AuditService service)
 {
     /// <summary>
     /// Newest first; filters <c>action</c>, <c>actor</c>, <c>from</c>, <c>to</c>; <c>limit</c>

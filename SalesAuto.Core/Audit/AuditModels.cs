@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace SalesAuto.Core.Audit;
 
 /// <summary>The actions audit_log records (its check constraint lists the same).</summary>
-public static class AuditActions
+internal static class AuditActions
 {
     /// <summary>A dead-letter replay (one row per dead letter).</summary>
     public const string Replay = "replay";

@@ -4,15 +4,15 @@ namespace SalesAuto.Core.Audit;
 /// <param name="Filter">Which entries.</param>
 /// <param name="After">Start after this position (from the previous page's cursor), or at the newest.</param>
 /// <param name="Limit">The page size.</param>
-public sealed record AuditListQuery(AuditFilter Filter, AuditPosition? After, int Limit);
+internal sealed record AuditListQuery(AuditFilter Filter, AuditPosition? After, int Limit);
 
 /// <summary>A page and the position the next page starts after (null on the last page).</summary>
 /// <param name="Page">The page.</param>
 /// <param name="Next">The last entry's position when more follow, else null.</param>
-public sealed record AuditListOutcome(AuditPage Page, AuditPosition? Next);
+internal sealed record AuditListOutcome(AuditPage Page, AuditPosition? Next);
 
 /// <summary>The audit use case behind <c>GET /api/audit</c>: typed input, typed outcome, no HTTP.</summary>
-public sealed class AuditService(PostgresAuditLog log)
+internal sealed class AuditService(PostgresAuditLog log)
 {
     /// <summary>The page size when <c>limit</c> is not given.</summary>
     public const int DefaultPageSize = 50;

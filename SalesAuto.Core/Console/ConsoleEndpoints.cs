@@ -14,7 +14,7 @@ namespace SalesAuto.Core.Console;
 /// touches a file system. The page itself holds no data; its scripts call the admin routes with
 /// the key the operator types.
 /// </summary>
-public sealed class ConsoleEndpoints
+internal sealed class ConsoleEndpoints
 {
     /// <summary>The page's name in <see cref="Assets"/>.</summary>
     public const string PageName = "index.html";

@@ -11,7 +11,7 @@ namespace SalesAuto.Core.DeadLetters;
 /// problem+json 400 naming it; nothing a client sends reaches Postgres unvalidated), calls
 /// <see cref="DeadLetterService"/> with typed input and turns its typed outcome into the answer.
 /// </summary>
-public sealed class DeadLetterEndpoints(DeadLetterService service)
+internal sealed class DeadLetterEndpoints(DeadLetterService service)
 {
     private static readonly string[] IgnoreMembers = ["ids", "reason"];
 

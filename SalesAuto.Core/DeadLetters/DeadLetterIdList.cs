@@ -10,7 +10,7 @@ namespace SalesAuto.Core.DeadLetters;
 /// 400 whose detail names every bad entry by index and value; repeated ids are folded into one,
 /// first occurrence first.
 /// </summary>
-public static class DeadLetterIdList
+internal static class DeadLetterIdList
 {
     /// <summary>The most entries one request may name (counted before duplicates are folded).</summary>
     public const int MaxIds = 100;

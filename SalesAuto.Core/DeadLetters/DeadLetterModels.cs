@@ -19,7 +19,7 @@ public enum DeadLetterStatus
 }
 
 /// <summary>The names of <see cref="DeadLetterStatus"/> as the table's check constraint and the API spell them.</summary>
-public static class DeadLetterStatuses
+internal static class DeadLetterStatuses
 {
     /// <summary>Every status, in the order of the enum.</summary>
     public static IReadOnlyList<DeadLetterStatus> All { get; } = [DeadLetterStatus.Failed, DeadLetterStatus.Replaying, DeadLetterStatus.Replayed, DeadLetterStatus.Ignored];
@@ -113,7 +113,7 @@ public sealed record DeadLetterListPage(IReadOnlyList<DeadLetterSummary> Items, 
 public sealed record DeadLetterIdResult(Guid Id, string Result);
 
 /// <summary>The per-id results of <c>POST /api/dlq/ignore</c>.</summary>
-public static class DeadLetterIgnoreResults
+internal static class DeadLetterIgnoreResults
 {
     /// <summary>Was failed, is ignored now.</summary>
     public const string Ignored = "ignored";
@@ -129,7 +129,7 @@ public static class DeadLetterIgnoreResults
 }
 
 /// <summary>The audit_log actions.</summary>
-public static class DeadLetterAuditActions
+internal static class DeadLetterAuditActions
 {
     /// <summary>A replay request.</summary>
     public const string Replay = "replay";

@@ -9,7 +9,7 @@ using SalesAuto.Core.RetryQueue;
 namespace SalesAuto.Core.DeadLetters;
 
 /// <summary>The per-id results of <c>POST /api/dlq/replay</c>.</summary>
-public static class DeadLetterReplayResults
+internal static class DeadLetterReplayResults
 {
     /// <summary>Its event was applied now: status replayed.</summary>
     public const string Replayed = "replayed";

@@ -8,18 +8,18 @@ namespace SalesAuto.Core.DeadLetters;
 /// <param name="Filter">Which dead letters.</param>
 /// <param name="After">Start after this position (from the previous page's cursor), or at the newest.</param>
 /// <param name="Limit">The page size.</param>
-public sealed record DeadLetterListQuery(DeadLetterFilter Filter, DeadLetterPosition? After, int Limit);
+internal sealed record DeadLetterListQuery(DeadLetterFilter Filter, DeadLetterPosition? After, int Limit);
 
 /// <summary>A page and the position the next page starts after (null on the last page).</summary>
 /// <param name="Page">The page.</param>
 /// <param name="Next">The last item's position when more follow, else null.</param>
-public sealed record DeadLetterListOutcome(DeadLetterListPage Page, DeadLetterPosition? Next);
+internal sealed record DeadLetterListOutcome(DeadLetterListPage Page, DeadLetterPosition? Next);
 
 /// <summary>An ignore request, already validated.</summary>
 /// <param name="Ids">1..100 distinct ids.</param>
 /// <param name="Actor">Who asks (the admin key's name).</param>
 /// <param name="Reason">Why, 1..<see cref="DeadLetterService.MaxReasonLength"/> storable characters, or null.</param>
-public sealed record DeadLetterIgnoreCommand(IReadOnlyList<Guid> Ids, string Actor, string? Reason);
+internal sealed record DeadLetterIgnoreCommand(IReadOnlyList<Guid> Ids, string Actor, string? Reason);
 
 /// <summary>
 /// A replay request, already validated: by <see cref="Ids"/> or by <see cref="Filter"/> (with
@@ -33,7 +33,7 @@ public sealed record DeadLetterIgnoreCommand(IReadOnlyList<Guid> Ids, string Act
 /// <param name="Force">Replay ones left replaying whose claim has not expired yet.</param>
 /// <param name="Actor">Who asks.</param>
 /// <param name="Reason">Why, or null.</param>
-public sealed record DeadLetterReplayCommand(
+internal sealed record DeadLetterReplayCommand(
     IReadOnlyList<Guid>? Ids,
     DeadLetterFilter? Filter,
     int Max,
@@ -47,14 +47,14 @@ public sealed record DeadLetterReplayCommand(
 /// <param name="Results">Per id, in the order given (empty for a dry run).</param>
 /// <param name="DryRun">For a replay by filter: whether it only counted; null by ids.</param>
 /// <param name="Matched">For a replay by filter: how many matched (a dry run counts up to max); null by ids.</param>
-public sealed record DeadLetterReplayOutcome(IReadOnlyList<DeadLetterIdResult> Results, bool? DryRun, int? Matched);
+internal sealed record DeadLetterReplayOutcome(IReadOnlyList<DeadLetterIdResult> Results, bool? DryRun, int? Matched);
 
 /// <summary>
 /// The dead-letter use cases behind <c>/api/dlq</c> (docs/admin-api.md): list, get, ignore, replay,
 /// stats. Input arrives typed and validated (<see cref="DeadLetterEndpoints"/> reads it); outcomes
 /// are typed; nothing here sees HTTP.
 /// </summary>
-public sealed class DeadLetterService(IDeadLetterStore store, DeadLetterReplayer replayer, ILogger<DeadLetterService> logger)
+internal sealed class DeadLetterService(IDeadLetterStore store, DeadLetterReplayer replayer, ILogger<DeadLetterService> logger)
 {
     /// <summary>How many dead letters a replay by filter acts on when <c>max</c> is not given.</summary>
     public const int DefaultReplayMax = 1000;

@@ -16,7 +16,7 @@ namespace SalesAuto.Core.DeadLetters;
 /// failures and deadlocks (<see cref="PostgresRetry"/>). The list reads its rows with the data
 /// reader by ordinal: it is the hot read path (docs/benchmarks.md, dead letters at scale).
 /// </summary>
-public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, DependencyCircuits circuits) : IDeadLetterStore
+internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, DependencyCircuits circuits) : IDeadLetterStore
 {
     private const int MaxSelect = IDeadLetterStore.MaxSelect;
 

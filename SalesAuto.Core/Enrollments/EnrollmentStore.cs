@@ -10,16 +10,16 @@ namespace SalesAuto.Core.Enrollments;
 /// <param name="Email">The lower-cased email.</param>
 /// <param name="CrmContactId">The CRM contact id, if known.</param>
 /// <param name="Created">Whether this call created it.</param>
-public sealed record Enrollment(long Id, string CampaignId, string Email, string? CrmContactId, bool Created);
+internal sealed record Enrollment(long Id, string CampaignId, string Email, string? CrmContactId, bool Created);
 
 /// <summary>Exact statistics of one campaign.</summary>
 /// <param name="CampaignId">The campaign.</param>
 /// <param name="Enrollments">Its enrollments.</param>
 /// <param name="Events">Stored events by type.</param>
-public sealed record CampaignStats(string CampaignId, long Enrollments, IReadOnlyDictionary<string, long> Events);
+internal sealed record CampaignStats(string CampaignId, long Enrollments, IReadOnlyDictionary<string, long> Events);
 
 /// <summary>Enrollments and campaign statistics in Postgres.</summary>
-public sealed class EnrollmentStore(NpgsqlDataSource dataSource, DependencyCircuits circuits)
+internal sealed class EnrollmentStore(NpgsqlDataSource dataSource, DependencyCircuits circuits)
 {
     // The campaign row is inserted if missing and renamed only when the name changes, in separate
     // statements: an upsert with DO UPDATE would lock the campaign row on every enrollment and

@@ -32,7 +32,7 @@ public sealed record CanonicalEvent(
 }
 
 /// <summary>The two ways an event names its enrollment, as strings both the queue and the enrollment endpoint build.</summary>
-public static class EnrollmentKeys
+internal static class EnrollmentKeys
 {
     /// <summary>Campaign id and lower-cased email.</summary>
     public static string ByEmail(string campaignId, string email) => $"e\n{campaignId}\n{email}";

@@ -20,7 +20,7 @@ namespace SalesAuto.Core.Events;
 /// stalled server costs a caller at most <c>Resilience:AttemptTimeout</c>, and nothing once the
 /// breaker is open (<see cref="PostgresUnavailableException"/>).
 /// </remarks>
-public sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, PrivacyHasher hasher, DependencyCircuits circuits) : IEventProcessor
+internal sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, PrivacyHasher hasher, DependencyCircuits circuits) : IEventProcessor
 {
     // Enrollment lookup: by campaign and lower-cased email when the event names both, else by CRM
     // contact id, newest enrollment first (docs/webhooks.md, "Enrollment matching"). Rows are

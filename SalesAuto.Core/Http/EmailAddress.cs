@@ -6,7 +6,7 @@ namespace SalesAuto.Core.Http;
 /// characters, one '@' with text on both sides, no whitespace or control characters. Deliverability
 /// is the provider's business; SalesAuto only needs a stable key.
 /// </summary>
-public static class EmailAddress
+internal static class EmailAddress
 {
     /// <summary>The longest address (the enrollments table's limit).</summary>
     public const int MaxLength = 320;

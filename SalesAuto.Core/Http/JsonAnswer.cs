@@ -8,7 +8,7 @@ namespace SalesAuto.Core.Http;
 /// terminal (curl) leaves the prompt on a line of its own, and line-oriented tools see one line.
 /// Every JSON body of both hosts goes through here or <see cref="ProblemResult"/>.
 /// </summary>
-public sealed class JsonAnswer : IResult, IStatusCodeHttpResult
+internal sealed class JsonAnswer : IResult, IStatusCodeHttpResult
 {
     /// <summary>What follows every JSON body.</summary>
     public static ReadOnlyMemory<byte> Newline { get; } = "\n"u8.ToArray();

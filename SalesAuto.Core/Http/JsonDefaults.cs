@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace SalesAuto.Core.Http;
 
 /// <summary>The JSON settings of every SalesAuto body: camelCase, enums as strings, nulls kept.</summary>
-public static class JsonDefaults
+internal static class JsonDefaults
 {
     /// <summary>The shared options.</summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)

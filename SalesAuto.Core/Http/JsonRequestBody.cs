@@ -11,7 +11,7 @@ namespace SalesAuto.Core.Http;
 /// the body passes the limit (counted while reading, so a client cannot make the server buffer
 /// more than the limit), 400 naming the problem when the body is not a JSON object.
 /// </summary>
-public static class JsonRequestBody
+internal static class JsonRequestBody
 {
     /// <summary>The admin routes' body limit: 64 KiB holds 100 ids many times over.</summary>
     public const int DefaultMaxBytes = 64 * 1024;
@@ -173,7 +173,7 @@ public static class JsonRequestBody
 }
 
 /// <summary>The outcome of <see cref="JsonRequestBody.ReadObjectAsync"/>: the root object, or the problem to answer with.</summary>
-public sealed class JsonRequestBodyResult
+internal sealed class JsonRequestBodyResult
 {
     private JsonRequestBodyResult(JsonElement body, ProblemResult? problem)
     {

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 namespace SalesAuto.Core.Http;
 
 /// <summary><c>GET /api/openapi.json</c>: the OpenAPI 3.1 document of the admin routes, an embedded resource read once.</summary>
-public sealed class OpenApiEndpoint
+internal sealed class OpenApiEndpoint
 {
     private const string ResourceSuffix = ".Http.openapi.json";
 

@@ -11,7 +11,7 @@ namespace SalesAuto.Core.Identity;
 /// old; or the secret or the role is missing) it passes the reference text through unchanged, and
 /// the app would otherwise fail on it as a malformed connection string or key.
 /// </summary>
-public static class KeyVaultReferences
+internal static class KeyVaultReferences
 {
     /// <summary>How every Key Vault reference starts (App Service and Functions app settings).</summary>
     public const string Prefix = "@Microsoft.KeyVault(";
@@ -52,7 +52,7 @@ public static class KeyVaultReferences
 /// The start-up check of <see cref="KeyVaultReferences"/> over the whole configuration, validated on
 /// start like every settings section, so the host stops with one sentence per unresolved setting.
 /// </summary>
-public sealed class KeyVaultReferenceCheck : IValidatableObject
+internal sealed class KeyVaultReferenceCheck : IValidatableObject
 {
     /// <summary>Settings (<c>Section:Key</c>) that hold an unresolved Key Vault reference.</summary>
     public IReadOnlyList<string> UnresolvedSettings { get; set; } = [];

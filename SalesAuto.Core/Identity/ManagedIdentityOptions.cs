@@ -17,7 +17,7 @@ public enum DependencyAuthentication
 }
 
 /// <summary>Settings of the <c>ManagedIdentity</c> section.</summary>
-public sealed class ManagedIdentityOptions
+internal sealed class ManagedIdentityOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "ManagedIdentity";

@@ -4,7 +4,7 @@ using SalesAuto.Core.Http;
 namespace SalesAuto.Core.Observability;
 
 /// <summary><c>GET /api/health</c> and <c>GET /api/metrics</c>, shared by both hosts.</summary>
-public sealed class HealthEndpoints(HealthService health, SalesAutoMetrics metrics, MetricsRefresher refresher)
+internal sealed class HealthEndpoints(HealthService health, SalesAutoMetrics metrics, MetricsRefresher refresher)
 {
     /// <summary>200 healthy or degraded, 503 unhealthy, with a per-component breakdown.</summary>
     public async Task<IResult> GetHealthAsync(HttpContext context, CancellationToken cancellationToken)

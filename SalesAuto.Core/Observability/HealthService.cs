@@ -10,7 +10,7 @@ using StackExchange.Redis;
 namespace SalesAuto.Core.Observability;
 
 /// <summary>The state of one component or of the whole service.</summary>
-public enum HealthStatus
+internal enum HealthStatus
 {
     /// <summary>Working.</summary>
     Healthy,
@@ -28,7 +28,7 @@ public enum HealthStatus
 /// <param name="Error">Why it is not healthy (never a credential).</param>
 /// <param name="LastCompletedAt">The retry cycle: when it last completed.</param>
 /// <param name="Since">When the component became unhealthy, where that is known.</param>
-public sealed record ComponentHealth(
+internal sealed record ComponentHealth(
     HealthStatus Status,
     double DurationMs,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error = null,
@@ -36,7 +36,7 @@ public sealed record ComponentHealth(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? Since = null);
 
 /// <summary>The health report <c>GET /api/health</c> answers with.</summary>
-public sealed record HealthReport(HealthStatus Status, DateTimeOffset CheckedAt, IReadOnlyDictionary<string, ComponentHealth> Components);
+internal sealed record HealthReport(HealthStatus Status, DateTimeOffset CheckedAt, IReadOnlyDictionary<string, ComponentHealth> Components);
 
 /// <summary>
 /// Real checks: a query on Postgres, a PING on Redis, the retry cycle's last completion, run at
@@ -47,7 +47,7 @@ public sealed record HealthReport(HealthStatus Status, DateTimeOffset CheckedAt,
 /// The checks bypass the circuit breakers, so they see the dependency itself; an open breaker is
 /// reported in the component's error (calls are still being refused until a probe succeeds).
 /// </summary>
-public sealed class HealthService(NpgsqlDataSource dataSource, IConnectionMultiplexer redis, CycleMonitor cycle, TimeProvider time, DependencyCircuits circuits, IOptions<ResilienceOptions> resilience)
+internal sealed class HealthService(NpgsqlDataSource dataSource, IConnectionMultiplexer redis, CycleMonitor cycle, TimeProvider time, DependencyCircuits circuits, IOptions<ResilienceOptions> resilience)
 {
     private readonly TimeSpan _checkTimeout = resilience.Value.AttemptTimeout;
 

@@ -10,7 +10,7 @@ namespace SalesAuto.Core.Observability;
 /// gauges hold, refreshed first when older than <see cref="MetricsRefresher.MaxAge"/>; a
 /// dependency that cannot be read is a null, not an error, so the page still shows the rest.
 /// </summary>
-public sealed class QueueStatusEndpoints(MetricsRefresher refresher, QueueHistory history, CycleMonitor cycle)
+internal sealed class QueueStatusEndpoints(MetricsRefresher refresher, QueueHistory history, CycleMonitor cycle)
 {
     private static readonly TimeSpan CycleReadTimeout = TimeSpan.FromSeconds(3);
 

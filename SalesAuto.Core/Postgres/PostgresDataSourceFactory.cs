@@ -6,7 +6,7 @@ using SalesAuto.Core.Identity;
 namespace SalesAuto.Core.Postgres;
 
 /// <summary>Builds the one <see cref="NpgsqlDataSource"/> of the process.</summary>
-public static class PostgresDataSourceFactory
+internal static class PostgresDataSourceFactory
 {
     /// <summary>
     /// A data source whose every physical connection starts with the configured

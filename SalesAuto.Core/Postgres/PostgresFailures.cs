@@ -10,7 +10,7 @@ namespace SalesAuto.Core.Postgres;
 /// that validation should have refused: it is never reported as "a dependency is unavailable".
 /// SQLSTATE classes: https://www.postgresql.org/docs/15/errcodes-appendix.html
 /// </summary>
-public static class PostgresFailures
+internal static class PostgresFailures
 {
     /// <summary>Whether <paramref name="exception"/> means Postgres could not do the work now, so a retry later may succeed.</summary>
     public static bool IsOutage(Exception exception) => exception switch

@@ -100,4 +100,4 @@ internal static class NpgsqlConnectionSchemaExtensions
 }
 
 /// <summary>The migration lock was not acquired within <c>Postgres:MigrationLockTimeout</c>.</summary>
-public sealed class MigrationLockTimeoutException(string message) : Exception(message);
+internal sealed class MigrationLockTimeoutException(string message) : Exception(message);

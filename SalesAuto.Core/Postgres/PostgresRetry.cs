@@ -7,7 +7,7 @@ namespace SalesAuto.Core.Postgres;
 /// else: those two mean "run the same transaction again and it will likely succeed"; every other
 /// error is either permanent or the caller's to handle (STYLE.md 9).
 /// </summary>
-public static class PostgresRetry
+internal static class PostgresRetry
 {
     /// <summary>Total tries, first included.</summary>
     public const int MaxTries = 4;

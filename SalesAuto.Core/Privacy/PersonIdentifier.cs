@@ -31,7 +31,7 @@ public readonly record struct PersonIdentifier(IdentifierKind Kind, string Value
 /// <summary>Everything that names one person in SalesAuto's stores.</summary>
 /// <param name="Emails">Lower-cased emails.</param>
 /// <param name="CrmContactIds">CRM contact ids.</param>
-public sealed record PersonIdentifiers(IReadOnlyList<string> Emails, IReadOnlyList<string> CrmContactIds)
+internal sealed record PersonIdentifiers(IReadOnlyList<string> Emails, IReadOnlyList<string> CrmContactIds)
 {
     /// <summary>Every identifier, emails first.</summary>
     public IEnumerable<PersonIdentifier> All =>

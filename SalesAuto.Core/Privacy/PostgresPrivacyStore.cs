@@ -10,7 +10,7 @@ namespace SalesAuto.Core.Privacy;
 /// <param name="Enrollments">Enrollments that lost the person's email and CRM contact id.</param>
 /// <param name="Events">Events that lost their payload.</param>
 /// <param name="DeadLetters">Dead letters that lost email, CRM contact id and payload.</param>
-public sealed record PostgresEraseCounts(long Enrollments, long Events, long DeadLetters)
+internal sealed record PostgresEraseCounts(long Enrollments, long Events, long DeadLetters)
 {
     /// <summary>Whether anything was found.</summary>
     [JsonIgnore]
@@ -23,7 +23,7 @@ public sealed record PostgresEraseCounts(long Enrollments, long Events, long Dea
 /// id, payload), so statistics stay exactly what they were. Every statement is idempotent: erased
 /// rows no longer match, so a repeat finds nothing left to do.
 /// </summary>
-public sealed class PostgresPrivacyStore(NpgsqlDataSource dataSource, PrivacyHasher hasher, PostgresAuditLog audit)
+internal sealed class PostgresPrivacyStore(NpgsqlDataSource dataSource, PrivacyHasher hasher, PostgresAuditLog audit)
 {
     // The person's other identifiers, linked through their enrollments and dead letters: erasing
     // an email also erases and suppresses the CRM contact ids enrolled with it, and the other way

@@ -12,7 +12,7 @@ namespace SalesAuto.Core.Privacy;
 /// URL, so the email stays out of access logs. Every client mistake is a 400 naming the member; a
 /// person SalesAuto knows nothing about is a 200 with zero counts, like any other.
 /// </summary>
-public sealed class PrivacyEndpoints(PrivacyExporter exporter, PrivacyEraser eraser)
+internal sealed class PrivacyEndpoints(PrivacyExporter exporter, PrivacyEraser eraser)
 {
     /// <summary>The longest email accepted (RFC 5321's path limit, as enrollments).</summary>
     public const int MaxEmailLength = 320;

@@ -9,11 +9,11 @@ namespace SalesAuto.Core.Privacy;
 /// <param name="Found">Whether anything about the person was found.</param>
 /// <param name="Postgres">Rows anonymized in Postgres.</param>
 /// <param name="Redis">Parked orphans removed from Redis.</param>
-public sealed record EraseResult(bool DryRun, bool Found, PostgresEraseCounts Postgres, RedisEraseCounts Redis);
+internal sealed record EraseResult(bool DryRun, bool Found, PostgresEraseCounts Postgres, RedisEraseCounts Redis);
 
 /// <summary>What erase removed (or would remove) from Redis.</summary>
 /// <param name="Orphans">Parked orphans (with their index entries).</param>
-public sealed record RedisEraseCounts(long Orphans);
+internal sealed record RedisEraseCounts(long Orphans);
 
 /// <summary>
 /// Erases a person everywhere (docs/privacy.md) in steps that are each idempotent, in an order
@@ -28,7 +28,7 @@ public sealed record RedisEraseCounts(long Orphans);
 /// leaves them, so a repeat finds every identifier again.</item>
 /// </list>
 /// </summary>
-public sealed partial class PrivacyEraser(PostgresPrivacyStore store, IParkedOrphans orphans, PrivacyHasher hasher, ILogger<PrivacyEraser> logger)
+internal sealed partial class PrivacyEraser(PostgresPrivacyStore store, IParkedOrphans orphans, PrivacyHasher hasher, ILogger<PrivacyEraser> logger)
 {
     /// <summary>Erases (or, with <paramref name="dryRun"/>, counts) everything held about <paramref name="given"/>; audited under <paramref name="actor"/>.</summary>
     public async Task<EraseResult> EraseAsync(PersonIdentifier given, bool dryRun, string actor, CancellationToken cancellationToken)

@@ -23,7 +23,7 @@ namespace SalesAuto.Core.Privacy;
 /// export may or may not be in it. Once the first byte is sent a failure can no longer become a
 /// problem answer: the response is cut short (invalid JSON) and the audit row says "incomplete".
 /// </remarks>
-public sealed partial class PrivacyExporter(
+internal sealed partial class PrivacyExporter(
     NpgsqlDataSource dataSource,
     PostgresPrivacyStore store,
     IParkedOrphans orphans,

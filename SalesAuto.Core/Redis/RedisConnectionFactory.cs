@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace SalesAuto.Core.Redis;
 
 /// <summary>Creates the one <see cref="IConnectionMultiplexer"/> of the process.</summary>
-public static class RedisConnectionFactory
+internal static class RedisConnectionFactory
 {
     /// <summary>
     /// Parses the connection string as Azure gives it and connects without failing when Redis is

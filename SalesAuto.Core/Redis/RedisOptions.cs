@@ -9,7 +9,7 @@ namespace SalesAuto.Core.Redis;
 /// Azure Managed Redis gives one such as <c>name.region.redis.azure.net:10000,password=...,ssl=True,abortConnect=False</c>:
 /// TLS and the password are read from it as written. Keys are prefixed by <c>RetryQueue:KeyPrefix</c>.
 /// </remarks>
-public sealed class RedisOptions : IValidatableObject
+internal sealed class RedisOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Redis";

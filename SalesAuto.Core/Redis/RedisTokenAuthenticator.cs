@@ -14,7 +14,7 @@ namespace SalesAuto.Core.Redis;
 /// of a long-lived connection. Microsoft.Azure.StackExchangeRedis does the same; it is not served by
 /// this project's package feed.
 /// </summary>
-public sealed partial class RedisTokenAuthenticator : IDisposable
+internal sealed partial class RedisTokenAuthenticator : IDisposable
 {
     /// <summary>The Entra ID scope of Azure Managed Redis and Azure Cache for Redis tokens.</summary>
     public const string Scope = "https://redis.azure.com/.default";

@@ -11,7 +11,7 @@ namespace SalesAuto.Core.Resilience;
 /// Lua error). Contention (serialization failures, deadlocks) is retried by PostgresRetry and does
 /// not count either: the server answered.
 /// </summary>
-public static class DependencyFailures
+internal static class DependencyFailures
 {
     /// <summary>
     /// Whether <paramref name="exception"/> from a Postgres call means Postgres is unreachable,

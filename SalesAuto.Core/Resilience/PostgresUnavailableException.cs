@@ -8,7 +8,7 @@ namespace SalesAuto.Core.Resilience;
 /// purpose: every caller already treats a transient NpgsqlException as "Postgres is unavailable,
 /// answer 503 / end the cycle", and this is that case, decided sooner.
 /// </summary>
-public sealed class PostgresUnavailableException(string message, TimeSpan retryAfter, Exception? inner = null) : NpgsqlException(message, inner)
+internal sealed class PostgresUnavailableException(string message, TimeSpan retryAfter, Exception? inner = null) : NpgsqlException(message, inner)
 {
     /// <summary>When a call may succeed again: the time left before the breaker lets a probe through.</summary>
     public TimeSpan RetryAfter { get; } = retryAfter;

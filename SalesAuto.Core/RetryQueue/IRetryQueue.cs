@@ -106,7 +106,7 @@ public interface ICycleLock : IAsyncDisposable
 }
 
 /// <summary>Redis could not be reached or answered with an error.</summary>
-public sealed class RetryQueueUnavailableException(string message, Exception? inner = null) : Exception(message, inner)
+internal sealed class RetryQueueUnavailableException(string message, Exception? inner = null) : Exception(message, inner)
 {
     /// <summary>When a call may succeed again, where the circuit breaker knows it (its time left open); else null.</summary>
     public TimeSpan? RetryAfter { get; init; }

@@ -14,7 +14,7 @@ namespace SalesAuto.Core.RetryQueue;
 /// them reads the whole item hash (HSCAN, a page at a time, never blocking Redis), which costs
 /// time in proportion to the queue's length (at most <c>RetryQueue:MaxLength</c>).
 /// </summary>
-public interface IParkedOrphans
+internal interface IParkedOrphans
 {
     /// <summary>Every queued item (parked or leased) whose event names one of <paramref name="person"/>'s emails or CRM contact ids.</summary>
     /// <exception cref="RetryQueueUnavailableException">Redis could not be reached.</exception>

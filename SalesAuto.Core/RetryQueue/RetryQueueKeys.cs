@@ -8,7 +8,7 @@ namespace SalesAuto.Core.RetryQueue;
 /// The Redis keys of the retry queue. All share the hash tag <c>{retry}</c> after the configured
 /// prefix, so every script's keys hash to one cluster slot (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags).
 /// </summary>
-public sealed class RetryQueueKeys(string prefix)
+internal sealed class RetryQueueKeys(string prefix)
 {
     private readonly string _base = prefix + "{retry}:";
 

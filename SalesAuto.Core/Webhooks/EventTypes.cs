@@ -6,7 +6,7 @@ namespace SalesAuto.Core.Webhooks;
 /// table and a test keeps the two equal. A provider type with no canonical name is stored as received;
 /// it is never an error.
 /// </summary>
-public static class EventTypes
+internal static class EventTypes
 {
     /// <summary>An email was sent.</summary>
     public const string EmailSent = "email.sent";

@@ -6,7 +6,7 @@ namespace SalesAuto.Core.Webhooks;
 /// The outcome of <see cref="WebhookParser.Parse"/>: the canonical events of the body, or one sentence
 /// naming what is wrong (for a 400 answer). An error names fields and positions, never a value.
 /// </summary>
-public sealed class ParseResult
+internal sealed class ParseResult
 {
     private ParseResult(IReadOnlyList<CanonicalEvent> events, string? error)
     {

@@ -5,7 +5,7 @@ namespace SalesAuto.Core.Webhooks;
 /// (<c>salesauto_webhook_rejected_total{reason}</c>) and a sentence for the 401 answer that says exactly
 /// what was wrong. A detail never contains a secret or a computed signature.
 /// </summary>
-public sealed class VerificationResult
+internal sealed class VerificationResult
 {
     /// <summary>The reason of a bad or missing signature or token (a value of SalesAutoMetrics.RejectReasons).</summary>
     public const string SignatureReason = "signature";

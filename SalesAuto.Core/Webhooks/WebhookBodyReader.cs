@@ -4,7 +4,7 @@ using Microsoft.Net.Http.Headers;
 namespace SalesAuto.Core.Webhooks;
 
 /// <summary>What <see cref="WebhookBodyReader.ReadAsync"/> found.</summary>
-public enum BodyReadStatus
+internal enum BodyReadStatus
 {
     /// <summary>A JSON body within the limit: <see cref="BodyReadResult.Body"/> holds it.</summary>
     Ok,
@@ -20,13 +20,13 @@ public enum BodyReadStatus
 /// <param name="Status">What was found.</param>
 /// <param name="Body">The raw bytes exactly as received when <see cref="BodyReadStatus.Ok"/>; empty otherwise.</param>
 /// <param name="ContentType">The request's Content-Type header as sent, null when absent.</param>
-public sealed record BodyReadResult(BodyReadStatus Status, ReadOnlyMemory<byte> Body, string? ContentType);
+internal sealed record BodyReadResult(BodyReadStatus Status, ReadOnlyMemory<byte> Body, string? ContentType);
 
 /// <summary>
 /// Reads a webhook body under a byte limit, enforced while reading: the request stream is never asked
 /// for more than <c>maxBytes + 1</c> bytes, so an endless or lying sender costs at most that much memory.
 /// </summary>
-public static class WebhookBodyReader
+internal static class WebhookBodyReader
 {
     // The first buffer when no Content-Length is declared; it doubles up to maxBytes + 1.
     private const int InitialBufferBytes = 16 * 1024;

@@ -11,7 +11,7 @@ namespace SalesAuto.Core.Webhooks;
 /// reads its credentials (<see cref="WebhookSource.ChallengeScheme"/>, <see cref="WebhookSource.ChallengeParameters"/>). None of these schemes is registered with IANA, and no provider reads them:
 /// they are there for the operator or developer reading a refused delivery. docs/webhooks.md lists them.
 /// </summary>
-public static class WebhookChallenge
+internal static class WebhookChallenge
 {
     /// <summary>The challenge for source <paramref name="sourceName"/> of <paramref name="kind"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is not set (refused at start-up).</exception>

@@ -11,7 +11,7 @@ namespace SalesAuto.Core.Webhooks;
 /// "Mapping"). Never throws on any body: whatever is wrong comes back as one sentence naming the
 /// element and the field. Unknown fields are ignored; unknown provider types are kept as received.
 /// </summary>
-public static class WebhookParser
+internal static class WebhookParser
 {
     /// <summary>The most events one body may carry.</summary>
     public const int MaxEvents = 1000;

@@ -9,7 +9,7 @@ namespace SalesAuto.Core.Webhooks;
 /// specifies (DESIGN.md, "Webhook sources"; each source's <see cref="WebhookSource.Verify"/>). Every
 /// configured secret is tried, so a secret can be rotated without downtime.
 /// </summary>
-public sealed class WebhookVerifier
+internal sealed class WebhookVerifier
 {
     private readonly IOptionsMonitor<WebhookOptions> _options;
     private readonly TimeProvider _time;

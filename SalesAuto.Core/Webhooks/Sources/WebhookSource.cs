@@ -18,7 +18,7 @@ namespace SalesAuto.Core.Webhooks.Sources;
 /// <see cref="WebhookSources.All"/> (a test refuses a kind without a source). Subclasses are stateless
 /// singletons: per-delivery state arrives in <see cref="WebhookDelivery"/>.
 /// </remarks>
-public abstract class WebhookSource
+internal abstract class WebhookSource
 {
     /// <summary>The <c>Kind</c> setting that selects this source.</summary>
     public abstract WebhookSourceKind Kind { get; }

@@ -7,7 +7,7 @@ using SalesAuto.Core.Webhooks.Sources.StandardWebhooks;
 namespace SalesAuto.Core.Webhooks.Sources;
 
 /// <summary>Every webhook source SalesAuto knows, by <see cref="WebhookSourceKind"/>.</summary>
-public static class WebhookSources
+internal static class WebhookSources
 {
     /// <summary>Every source, in the order settings errors and the documentation name them.</summary>
     public static IReadOnlyList<WebhookSource> All { get; } =

@@ -12,7 +12,7 @@ namespace SalesAuto.Core.Webhooks.Sources.HubSpot;
 /// HubSpot: signature v3 over method, public URI, body and timestamp; bodies are arrays of events about
 /// CRM objects, found by CRM contact id; a <c>contact.privacyDeletion</c> erases its contact.
 /// </summary>
-public sealed class HubSpotSource : WebhookSource
+internal sealed class HubSpotSource : WebhookSource
 {
     /// <summary>HubSpot's signature v3 header.</summary>
     public const string SignatureHeader = "X-HubSpot-Signature-v3";

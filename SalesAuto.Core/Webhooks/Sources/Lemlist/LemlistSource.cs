@@ -10,7 +10,7 @@ namespace SalesAuto.Core.Webhooks.Sources.Lemlist;
 /// Lemlist: no signature exists, so the target URL carries a shared token; bodies are activities
 /// (one or an array) about a lead's email in a campaign.
 /// </summary>
-public sealed class LemlistSource : WebhookSource
+internal sealed class LemlistSource : WebhookSource
 {
     /// <summary>Lemlist's query parameter carrying the shared token.</summary>
     public const string TokenParameter = "token";

@@ -1,7 +1,7 @@
 namespace SalesAuto.Core.Webhooks.Sources.StandardWebhooks;
 
 /// <summary>The form of a Standard Webhooks secret.</summary>
-public static class StandardWebhooksSecret
+internal static class StandardWebhooksSecret
 {
     /// <summary>The prefix of a Standard Webhooks secret.</summary>
     public const string Prefix = "whsec_";

@@ -10,7 +10,7 @@ namespace SalesAuto.Core.Webhooks.Sources.StandardWebhooks;
 /// Any Standard Webhooks sender (Svix's header names accepted too): an HMAC-SHA256 signature over id,
 /// timestamp and body; bodies are SalesAuto's canonical events, one or an array.
 /// </summary>
-public sealed class StandardWebhooksSource : WebhookSource
+internal sealed class StandardWebhooksSource : WebhookSource
 {
     /// <summary>Standard Webhooks' message id header.</summary>
     public const string IdHeader = "webhook-id";
