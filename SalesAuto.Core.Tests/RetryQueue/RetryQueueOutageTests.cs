@@ -87,7 +87,9 @@ public sealed class RetryQueueOutageTests(RedisQueueFixture redis) : IClassFixtu
             Assert.ThrowsAsync<RetryQueueUnavailableException>(() => queue.GetDepthAsync(TestContext.Token)),
             Assert.ThrowsAsync<RetryQueueUnavailableException>(() => queue.TryAcquireCycleLockAsync(Later, TestContext.Token)));
 
-        Assert.All(errors, e => Assert.True(e.InnerException is RedisConnectionException or RedisTimeoutException, e.InnerException?.GetType().Name));
+        // The client's own timeout, or (on a busy machine, where its 1 s heartbeat notices late)
+        // the queue's per-call bound (Resilience:AttemptTimeout): an outage either way.
+        Assert.All(errors, e => Assert.True(e.InnerException is RedisConnectionException or RedisTimeoutException or Polly.Timeout.TimeoutRejectedException, e.InnerException?.GetType().Name));
         Assert.All(errors, e => Assert.DoesNotContain("password", e.Message, StringComparison.OrdinalIgnoreCase));
         Assert.Equal(errors.Length, metrics.RedisErrors.Value);
     }
