@@ -135,7 +135,7 @@ public static class SalesAutoServiceCollectionExtensions
         services.TryAddSingleton<WebhookIntake>();
         services.TryAddSingleton<WebhookEndpoints>();
 
-        // One store owns every statement on dead_letters; everything else takes the interface.
+        // One store owns the statements on dead_letters (privacy's cross-table ones aside); everything else takes the interface.
         services.TryAddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
         services.TryAddSingleton<DeadLetterReplayer>();
         services.TryAddSingleton<DeadLetterService>();

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using NCrontab;
+using SalesAuto.Core.Scheduling;
 
 namespace SalesAuto.Core.DeadLetters;
 
@@ -32,15 +32,10 @@ public sealed class DeadLetterOptions : IValidatableObject
     [Required(AllowEmptyStrings = false, ErrorMessage = "DeadLetters:RetentionSchedule is required.")]
     public string RetentionSchedule { get; set; } = "0 17 * * * *";
 
-    /// <summary>The parsed schedule.</summary>
-    public CrontabSchedule ParsedSchedule() =>
-        CrontabSchedule.Parse(RetentionSchedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true });
-
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var fields = RetentionSchedule?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length ?? 0;
-        if (fields != 6 || CrontabSchedule.TryParse(RetentionSchedule ?? string.Empty, new CrontabSchedule.ParseOptions { IncludingSeconds = true }) is null)
+        if (!TimerSchedule.TryParse(RetentionSchedule, out _))
         {
             yield return new ValidationResult($"DeadLetters:RetentionSchedule '{RetentionSchedule}' is not a 6-field NCRONTAB expression.");
         }

@@ -19,9 +19,11 @@ public sealed record DeadLetterClaim(Guid Id, DeadLetterStatus Status, Canonical
 
 /// <summary>
 /// The dead_letters table (and its trigger-kept dead_letter_counts, and the dead-letter rows of
-/// audit_log): every statement on it is a method here. The retry cycle adds and resolves, the
-/// admin use cases (<see cref="DeadLetterService"/>) list, read, ignore, count and replay,
-/// retention deletes, privacy erases.
+/// audit_log): every statement on it is a method here, except privacy's, which each span
+/// enrollments, events and dead letters in one statement (the person look-up, the count and the
+/// atomic erase in <c>PostgresPrivacyStore</c>, the export's streamed section; docs/design.md).
+/// The retry cycle adds and resolves, the admin use cases (<see cref="DeadLetterService"/>)
+/// list, read, ignore, count and replay, retention deletes, privacy erases by id.
 /// </summary>
 public interface IDeadLetterStore
 {

@@ -84,9 +84,7 @@ internal sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, Privac
     // because the generic plan's estimate (ten rows per unnest) costs more than a custom plan for
     // one row, although both plans are the same index probes. set_config(..., true) lasts until the
     // end of the transaction, which this batch's two statements share (docs/benchmarks.md).
-    private static readonly string LockSql = string.Create(
-        System.Globalization.CultureInfo.InvariantCulture,
-        $"select pg_advisory_xact_lock_shared({SuppressionLock.Key}), set_config('plan_cache_mode', 'force_generic_plan', true)");
+    private static readonly string LockSql = SuppressionLock.SharedSql + ", set_config('plan_cache_mode', 'force_generic_plan', true)";
 
     // ApplySql's parameters, in the order of their positions ($1 ... $11) in PositionalApplySql.
     private static readonly string[] ParameterNames =

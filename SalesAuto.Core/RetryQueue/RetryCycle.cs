@@ -117,7 +117,9 @@ public sealed class RetryCycle(
     public async Task<EnrollmentRelease> ApplyParkedAsync(IReadOnlyList<string> lookupKeys, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lookupKeys);
-        var claim = await queue.PromoteAndClaimAsync(lookupKeys, options.Value.BatchSize, cancellationToken).ConfigureAwait(false);
+        // Not the request's token: a client that goes away mid-call must not abandon a claim Redis
+        // has already made (its items would wait out their lease with nobody applying them).
+        var claim = await queue.PromoteAndClaimAsync(lookupKeys, options.Value.BatchSize, CancellationToken.None).ConfigureAwait(false);
         if (claim.Items.Count == 0)
         {
             return new EnrollmentRelease(claim.MadeDue, 0);
@@ -263,9 +265,10 @@ public sealed class RetryCycle(
                 {
                     await extending.ConfigureAwait(false);
                 }
-                catch (RetryQueueUnavailableException)
+                catch (Exception exception) when (exception is RetryQueueUnavailableException or RedisException)
                 {
-                    // Counted and logged by the queue.
+                    // Counted and logged by the queue. Caught whatever it was, so that it cannot
+                    // replace the exception this batch is already failing with.
                 }
             }
         }
@@ -289,9 +292,10 @@ public sealed class RetryCycle(
             totals.Released += released.Count(r => r);
             metrics.OrphansProcessed.WithLabels("released").Inc(claim.Items.Count);
         }
-        catch (RetryQueueUnavailableException)
+        catch (Exception exception) when (exception is RetryQueueUnavailableException or RedisException)
         {
-            // Counted and logged by the queue; the leases expire and the items are reclaimed.
+            // Counted and logged by the queue (an outage, or a script error); the leases expire
+            // and the items are reclaimed. Never thrown from here: this runs in a finally block.
         }
     }
 
