@@ -220,7 +220,7 @@ start_redis() {
     redis-server --bind 127.0.0.1 --port "$redis_port" --requirepass "$redis_password" \
       --dir "$redis_dir" --appendonly yes --appendfsync everysec --daemonize yes \
       --pidfile "$redis_pidfile" --logfile "$redis_dir/redis.log" --save ""
-    for _ in $(seq 50); do redis_running && redis_ready && break; sleep 0.1; done
+    for _ in $(seq 300); do redis_running && redis_ready && break; sleep 0.1; done
     redis_running && redis_ready || die "Redis did not start: see $redis_dir/redis.log"
   fi
 }
@@ -255,7 +255,7 @@ start_azurite() {
       --blobPort "$azurite_port" --queuePort $((azurite_port + 1)) --tablePort $((azurite_port + 2)) \
       </dev/null >"$azurite_dir/azurite.log" 2>&1 &
     echo $! >"$azurite_pidfile"
-    for _ in $(seq 100); do port_open "$azurite_port" && break; sleep 0.1; done
+    for _ in $(seq 600); do port_open "$azurite_port" && break; sleep 0.1; done
     azurite_running && port_open "$azurite_port" || die "Azurite did not start: see $azurite_dir/azurite.log"
   fi
 }

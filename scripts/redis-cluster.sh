@@ -53,7 +53,7 @@ start_node() {
     --cluster-require-full-coverage no --requirepass "$password" --masterauth "$password" \
     --dir "$node" --appendonly yes --appendfsync always --save "" \
     --daemonize yes --pidfile "$node/redis.pid" --logfile "$node/redis.log"
-  for _ in $(seq 100); do node_up "$port" && return 0; sleep 0.1; done
+  for _ in $(seq 300); do node_up "$port" && return 0; sleep 0.1; done
   log "node $port did not start: see $node/redis.log"; exit 1
 }
 
