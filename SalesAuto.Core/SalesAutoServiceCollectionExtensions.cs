@@ -137,7 +137,10 @@ public static class SalesAutoServiceCollectionExtensions
 
         // One store owns the statements on dead_letters (privacy's cross-table ones aside); everything else takes the interface.
         services.TryAddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
-        services.TryAddSingleton<DeadLetterReplayer>();
+        // A factory: its constructor is internal, as the intake it takes is.
+        services.TryAddSingleton(sp => new DeadLetterReplayer(
+            sp.GetRequiredService<WebhookIntake>(), sp.GetRequiredService<IDeadLetterStore>(),
+            sp.GetRequiredService<IOptions<DeadLetterOptions>>(), sp.GetRequiredService<ILogger<DeadLetterReplayer>>()));
         services.TryAddSingleton<DeadLetterService>();
         services.TryAddSingleton<DeadLetterEndpoints>();
         services.TryAddSingleton<DeadLetterRetention>();

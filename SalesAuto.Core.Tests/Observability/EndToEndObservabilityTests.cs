@@ -83,7 +83,8 @@ public sealed class EndToEndObservabilityTests : IAsyncLifetime
         Assert.Contains("salesauto_webhook_events_total{source=\"lemlist\",outcome=\"orphaned\"} 1", scrape, StringComparison.Ordinal);
         Assert.Contains("salesauto_webhook_rejected_total{source=\"lemlist\",reason=\"signature\"} 1", scrape, StringComparison.Ordinal);
         Assert.Contains("salesauto_webhook_rejected_total{source=\"hubspot\",reason=\"signature\"} 1", scrape, StringComparison.Ordinal);
-        Assert.Contains("salesauto_orphans_enqueued_total{source=\"lemlist\"} 1", scrape, StringComparison.Ordinal);
+        // Parked twice: by the webhook, then again by the replay (through the same intake).
+        Assert.Contains("salesauto_orphans_enqueued_total{source=\"lemlist\"} 2", scrape, StringComparison.Ordinal);
         Assert.Contains("salesauto_orphans_dead_lettered_total 2", scrape, StringComparison.Ordinal);
         Assert.Contains("salesauto_orphans_processed_total{outcome=\"dead_lettered\"} 2", scrape, StringComparison.Ordinal);
         Assert.Contains("salesauto_orphans_processed_total{outcome=\"rescheduled\"} 2", scrape, StringComparison.Ordinal);

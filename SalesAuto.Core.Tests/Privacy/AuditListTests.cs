@@ -140,7 +140,10 @@ public sealed class AuditListTests(ServerFixture fixture) : IClassFixture<Server
 
         using var same = await Server.Admin.GetAsync($"/api/audit?actor={actor}&limit=1&cursor={cursor}", TestContext.Token);
         using var other = await Server.Admin.GetAsync($"/api/audit?actor={actor}&action=export&limit=1&cursor={cursor}", TestContext.Token);
-        using var tampered = await Server.Admin.GetAsync($"/api/audit?actor={actor}&limit=1&cursor={cursor[..^2]}AA", TestContext.Token);
+        // The second-to-last character holds six bits of the filter digest: a different one always
+        // breaks it ("AA" in place of the last two did not when those bits were zero, 1 run in 256).
+        var tamperedCursor = $"{cursor[..^2]}{(cursor[^2] == 'A' ? 'B' : 'A')}{cursor[^1]}";
+        using var tampered = await Server.Admin.GetAsync($"/api/audit?actor={actor}&limit=1&cursor={tamperedCursor}", TestContext.Token);
         using var anonymous = await Server.Client.GetAsync("/api/audit", TestContext.Token);
 
         Assert.Equal(HttpStatusCode.OK, same.StatusCode);

@@ -6,18 +6,32 @@ namespace SalesAuto.Core.Webhooks;
 /// <summary>
 /// What <see cref="WebhookIntake.IngestAsync"/> is asked to take: verified, parsed events of one source.
 /// </summary>
-/// <param name="Source">The configured source name (lower-cased), the metrics label of what is parked.</param>
-/// <param name="Actor">Who the audit log names for suppressed events and erasures (<c>webhook:{source}</c> for a delivery).</param>
+/// <param name="Source">Where the events come from, for the log lines: the configured source name (lower-cased) of a delivery, <see cref="ReplaySource"/> for a dead-letter replay. Metrics are labelled by each event's own source.</param>
+/// <param name="Actor">Who the audit log names for suppressed events and erasures (<c>webhook:{source}</c> for a delivery, the admin for a replay).</param>
 /// <param name="Events">The events, in delivery order; outcomes come back in the same order.</param>
 /// <param name="PeopleToErase">People the delivery asks to erase before its events are stored (a HubSpot <c>contact.privacyDeletion</c>); usually none.</param>
 internal sealed record IntakeRequest(string Source, string Actor, IReadOnlyList<IntakeEvent> Events, IReadOnlyList<PersonIdentifier> PeopleToErase)
 {
+    /// <summary>The <see cref="Source"/> of a dead-letter replay's request.</summary>
+    public const string ReplaySource = "dead-letter replay";
+
     /// <summary>A verified webhook delivery: its events seen for the first time now.</summary>
     public static IntakeRequest FromWebhook(string source, IReadOnlyList<CanonicalEvent> events, IReadOnlyList<PersonIdentifier> peopleToErase)
     {
         ArgumentException.ThrowIfNullOrEmpty(source);
         ArgumentNullException.ThrowIfNull(events);
         return new(source, $"webhook:{source}", [.. events.Select(e => new IntakeEvent(e))], peopleToErase);
+    }
+
+    /// <summary>
+    /// Dead letters' events taken again on behalf of <paramref name="actor"/>: each keeps when it was
+    /// first seen, and an orphan parked again remembers the dead letter it replays. Nothing to erase.
+    /// </summary>
+    public static IntakeRequest FromReplay(string actor, IReadOnlyList<IntakeEvent> events)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(actor);
+        ArgumentNullException.ThrowIfNull(events);
+        return new(ReplaySource, actor, events, []);
     }
 }
 
@@ -65,12 +79,31 @@ internal abstract record IntakeOutcome
 
     /// <summary>Redis is unavailable.</summary>
     /// <param name="Failed">The events not acknowledged: all of them while erasing, the orphans while parking.</param>
-    /// <param name="WhileErasing">True when a requested erasure could not reach the queue (nothing stored yet); false when orphans could not be parked.</param>
+    /// <param name="Outcomes">
+    /// When the events were stored and only parking failed: the processor's outcome per event, in
+    /// request order (every <see cref="EventOutcome.Orphan"/> among them is not parked). Null when a
+    /// requested erasure could not reach the queue, before anything was stored.
+    /// </param>
     /// <param name="RetryAfter">When to try again, when the failure says.</param>
-    public sealed record QueueUnavailable(int Failed, bool WhileErasing, TimeSpan? RetryAfter) : IntakeOutcome;
+    public sealed record QueueUnavailable(int Failed, IReadOnlyList<EventOutcome>? Outcomes, TimeSpan? RetryAfter) : IntakeOutcome
+    {
+        /// <summary>True when a requested erasure could not reach the queue (nothing stored yet); false when orphans could not be parked.</summary>
+        public bool WhileErasing => Outcomes is null;
+
+        /// <summary>Whether the event at <paramref name="index"/> is not stored anywhere (an orphan that could not be parked).</summary>
+        public bool IsRefused(int index) => Outcomes is null || Outcomes[index] == EventOutcome.Orphan;
+    }
 
     /// <summary>The retry queue is at <c>RetryQueue:MaxLength</c> and refused some orphans.</summary>
     /// <param name="Failed">The events not acknowledged: every orphan of the request.</param>
-    /// <param name="Refused">The orphans the queue refused (the others are parked; parking is idempotent per event, so a redelivery does not park them twice).</param>
-    public sealed record QueueFull(int Failed, int Refused) : IntakeOutcome;
+    /// <param name="Outcomes">The processor's outcome per event, in request order (the stored, duplicate and suppressed ones are done).</param>
+    /// <param name="RefusedIndexes">
+    /// The request indexes of the orphans the queue refused; the other orphans are parked (parking
+    /// is idempotent per event, so a redelivery does not park them twice).
+    /// </param>
+    public sealed record QueueFull(int Failed, IReadOnlyList<EventOutcome> Outcomes, IReadOnlySet<int> RefusedIndexes) : IntakeOutcome
+    {
+        /// <summary>How many orphans the queue refused.</summary>
+        public int Refused => RefusedIndexes.Count;
+    }
 }

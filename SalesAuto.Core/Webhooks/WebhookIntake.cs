@@ -19,11 +19,11 @@ namespace SalesAuto.Core.Webhooks;
 /// turns the outcome into the answer.
 /// </summary>
 /// <remarks>
-/// <see cref="IngestAsync"/> is the one event intake: the dead-letter replay can call it with the
-/// dead letters' events (<see cref="IntakeEvent.ReplayOf"/> and <see cref="IntakeEvent.FirstSeenAt"/>
-/// set, no erasures, its own actor) and map the per-event outcomes to its replay results. It counts
-/// dependency metrics (Postgres errors, orphans enqueued) but not <c>salesauto_webhook_events_total</c>,
-/// which belongs to the webhook route.
+/// <see cref="IngestAsync"/> is the one event intake of the webhook routes and the dead-letter
+/// replay (<see cref="DeadLetters.DeadLetterReplayer"/>, through <see cref="IntakeRequest.FromReplay"/>),
+/// which maps the per-event outcomes, refusals included, to its replay results. It counts
+/// dependency metrics (Postgres errors, orphans enqueued by each event's source) once, here, but
+/// not <c>salesauto_webhook_events_total</c>, which belongs to the webhook route.
 /// </remarks>
 internal sealed class WebhookIntake(
     RetryPolicy retryPolicy,
@@ -58,7 +58,7 @@ internal sealed class WebhookIntake(
         {
             // Only an erase reads the queue before the events are stored.
             Log.QueueUnavailable(logger, source, events.Length);
-            return new IntakeOutcome.QueueUnavailable(events.Length, WhileErasing: true, RetryAfter: null);
+            return new IntakeOutcome.QueueUnavailable(events.Length, Outcomes: null, RetryAfter: null);
         }
         catch (Exception exception) when (PostgresFailures.IsOutage(exception) && !cancellationToken.IsCancellationRequested)
         {
@@ -68,6 +68,7 @@ internal sealed class WebhookIntake(
         }
 
         var orphans = new List<(OrphanItem, TimeSpan)>();
+        var orphanIndexes = new List<int>();
         var now = time.GetUtcNow();
         for (var i = 0; i < events.Length; i++)
         {
@@ -75,10 +76,11 @@ internal sealed class WebhookIntake(
             {
                 var item = request.Events[i];
                 orphans.Add((new OrphanItem(item.Event, 0, item.FirstSeenAt ?? now, item.ReplayOf), retryPolicy.NextDelay(0)));
+                orphanIndexes.Add(i);
             }
         }
 
-        if (orphans.Count > 0 && await ParkAsync(source, orphans, cancellationToken).ConfigureAwait(false) is { } refusal)
+        if (orphans.Count > 0 && await ParkAsync(source, orphans, orphanIndexes, outcomes, cancellationToken).ConfigureAwait(false) is { } refusal)
         {
             return refusal;
         }
@@ -86,8 +88,8 @@ internal sealed class WebhookIntake(
         return new IntakeOutcome.Taken(outcomes);
     }
 
-    // Parks the orphans; a refusal when the queue cannot take every one of them.
-    private async Task<IntakeOutcome?> ParkAsync(string source, List<(OrphanItem, TimeSpan)> orphans, CancellationToken cancellationToken)
+    // Parks the orphans; a refusal, with every event's outcome, when the queue cannot take all of them.
+    private async Task<IntakeOutcome?> ParkAsync(string source, List<(OrphanItem Item, TimeSpan)> orphans, List<int> orphanIndexes, IReadOnlyList<EventOutcome> outcomes, CancellationToken cancellationToken)
     {
         IReadOnlyList<EnqueueOutcome> parked;
         try
@@ -97,17 +99,29 @@ internal sealed class WebhookIntake(
         catch (RetryQueueUnavailableException exception)
         {
             Log.QueueUnavailable(logger, source, orphans.Count);
-            return new IntakeOutcome.QueueUnavailable(orphans.Count, WhileErasing: false, exception.RetryAfter);
+            return new IntakeOutcome.QueueUnavailable(orphans.Count, outcomes, exception.RetryAfter);
         }
 
-        metrics.OrphansEnqueued.WithLabels(source).Inc(parked.Count(p => p == EnqueueOutcome.Enqueued));
-        var full = parked.Count(p => p == EnqueueOutcome.Full);
-        if (full == 0)
+        // Labelled by each event's own source: a replay's request mixes sources.
+        var refused = new HashSet<int>();
+        for (var i = 0; i < parked.Count; i++)
+        {
+            if (parked[i] == EnqueueOutcome.Enqueued)
+            {
+                metrics.OrphansEnqueued.WithLabels(orphans[i].Item.Event.Source).Inc();
+            }
+            else if (parked[i] == EnqueueOutcome.Full)
+            {
+                refused.Add(orphanIndexes[i]);
+            }
+        }
+
+        if (refused.Count == 0)
         {
             return null;
         }
 
-        Log.QueueFull(logger, source, full);
-        return new IntakeOutcome.QueueFull(orphans.Count, full);
+        Log.QueueFull(logger, source, refused.Count);
+        return new IntakeOutcome.QueueFull(orphans.Count, outcomes, refused);
     }
 }
