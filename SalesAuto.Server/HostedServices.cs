@@ -19,7 +19,7 @@ internal sealed class MigrationHostedService(IServiceProvider services) : IHoste
 /// trigger reads, so both hosts fire at the same moments. A failed run is logged and the next
 /// occurrence runs as usual: one bad run never stops the host or the schedule.
 /// </summary>
-internal abstract partial class ScheduledService(TimeProvider time, ILogger logger) : BackgroundService
+internal abstract class ScheduledService(TimeProvider time, ILogger logger) : BackgroundService
 {
     protected abstract string Name { get; }
 
@@ -33,7 +33,7 @@ internal abstract partial class ScheduledService(TimeProvider time, ILogger logg
     {
         if (!Enabled())
         {
-            Disabled(logger, Name);
+            Log.Disabled(logger, Name);
             return;
         }
 
@@ -52,16 +52,10 @@ internal abstract partial class ScheduledService(TimeProvider time, ILogger logg
             }
             catch (Exception exception)
             {
-                RunFailed(logger, Name, exception.GetType().Name, exception);
+                Log.RunFailed(logger, Name, exception.GetType().Name, exception);
             }
         }
     }
-
-    [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "{Name} is disabled in this instance")]
-    private static partial void Disabled(ILogger logger, string name);
-
-    [LoggerMessage(EventId = 9102, Level = LogLevel.Error, Message = "{Name} threw {ExceptionType}; the next scheduled run goes ahead")]
-    private static partial void RunFailed(ILogger logger, string name, string exceptionType, Exception exception);
 }
 
 /// <summary>

@@ -53,7 +53,7 @@ public sealed class QueueStatusTests(WebhookServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task QueueStatus_ReportsTheLastCompletedCycle()
     {
-        await Server.Services.GetRequiredService<CycleMonitor>().RecordCompletedAsync();
+        await Server.Services.GetRequiredService<CycleMonitor>().RecordCompletedAsync(TestContext.Token);
 
         var (_, body, response) = await GetAsync(Server.Admin, "/api/queue");
         response.Dispose();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.RetryQueue;
 using SalesAuto.Core.Tests.Infrastructure;
@@ -359,6 +360,27 @@ public abstract class RetryQueueTests(RedisQueueFixture redis)
         Assert.Single(keys.Select(k => redis.Redis.HashSlot(k)).Distinct());
         Assert.Equal(redis.Redis.HashSlot("{retry}"), redis.Redis.HashSlot(keys[0]));
         Assert.Single(claim.Items);
+    }
+
+    [Fact]
+    public async Task LastCycleCompleted_ReadsBackTheRecordedTime_ToTheMillisecond()
+    {
+        var prefix = redis.NewPrefix();
+        var queue = redis.CreateQueue(prefix);
+        // 0.4567 ms past a whole millisecond: the record keeps milliseconds, as deployed data has them.
+        var at = new DateTimeOffset(2026, 11, 23, 9, 41, 10, 123, TimeSpan.Zero).AddTicks(4_567);
+
+        var before = await queue.GetLastCycleCompletedAsync(TestContext.Token);
+        await queue.RecordCycleCompletedAsync(at, TestContext.Token);
+        var after = await queue.GetLastCycleCompletedAsync(TestContext.Token);
+
+        Assert.Null(before);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()), after);
+        // The key running instances already read and write: Unix milliseconds, kept 7 days.
+        var db = redis.Redis.GetDatabase();
+        var key = new RetryQueueKeys(prefix).CycleCompleted;
+        Assert.Equal(at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), (string?)await db.StringGetAsync(key));
+        Assert.InRange(await db.KeyTimeToLiveAsync(key) ?? TimeSpan.Zero, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(7));
     }
 
     // Waits until Redis's clock has passed the due time of every item the queue holds as due.

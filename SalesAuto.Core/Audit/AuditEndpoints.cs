@@ -20,21 +20,9 @@ internal sealed class AuditEndpoints(AuditService service)
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
         if (!AuditFilter.TryParse(query, out var filter, out var problem)
-            || !PageQuery.TryParseLimit(query, AuditService.DefaultPageSize, PostgresAuditLog.MaxPageSize, out var limit, out problem)
-            || !PageQuery.TryReadCursor(query, out var cursor, out problem))
+            || !PageQuery.TryReadPage<AuditPosition>(query, AuditService.DefaultPageSize, PostgresAuditLog.MaxPageSize, filter.TryDecodeCursor, out var limit, out var after, out problem))
         {
             return problem;
-        }
-
-        AuditPosition? after = null;
-        if (cursor is not null)
-        {
-            if (!filter.TryDecodeCursor(cursor, out var position, out var error))
-            {
-                return PageQuery.InvalidCursor(error);
-            }
-
-            after = position;
         }
 
         var outcome = await service.ListAsync(new AuditListQuery(filter, after, limit), cancellationToken).ConfigureAwait(false);

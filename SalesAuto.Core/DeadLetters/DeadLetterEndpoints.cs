@@ -27,21 +27,9 @@ internal sealed class DeadLetterEndpoints(DeadLetterService service)
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
         if (!DeadLetterFilter.TryParse(query, out var filter, out var problem)
-            || !PageQuery.TryParseLimit(query, DeadLetterService.DefaultPageSize, IDeadLetterStore.MaxPageSize, out var limit, out problem)
-            || !PageQuery.TryReadCursor(query, out var cursor, out problem))
+            || !PageQuery.TryReadPage<DeadLetterPosition>(query, DeadLetterService.DefaultPageSize, IDeadLetterStore.MaxPageSize, filter.TryDecodeCursor, out var limit, out var after, out problem))
         {
             return problem;
-        }
-
-        DeadLetterPosition? after = null;
-        if (cursor is not null)
-        {
-            if (!filter.TryDecodeCursor(cursor, out var position, out var error))
-            {
-                return PageQuery.InvalidCursor(error);
-            }
-
-            after = position;
         }
 
         var outcome = await service.ListAsync(new DeadLetterListQuery(filter, after, limit), cancellationToken).ConfigureAwait(false);

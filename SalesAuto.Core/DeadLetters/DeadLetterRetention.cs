@@ -29,7 +29,7 @@ public sealed class DeadLetterRetention(
         var batches = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var count = await DeleteBatchAsync(cutoff, settings.RetentionBatchSize, cancellationToken).ConfigureAwait(false);
+            var count = await store.DeleteResolvedBatchAsync(cutoff, settings.RetentionBatchSize, cancellationToken).ConfigureAwait(false);
             deleted += count;
             batches++;
             if (count < settings.RetentionBatchSize)
@@ -73,9 +73,4 @@ public sealed class DeadLetterRetention(
 
         return deleted;
     }
-
-
-    /// <summary>One statement: deletes up to <paramref name="batchSize"/> resolved dead letters resolved before <paramref name="cutoff"/>.</summary>
-    internal Task<int> DeleteBatchAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken) =>
-        store.DeleteResolvedBatchAsync(cutoff, batchSize, cancellationToken);
 }

@@ -13,8 +13,9 @@ namespace SalesAuto.Core.DeadLetters;
 /// <see cref="IDeadLetterStore"/> on Postgres: the dead_letters table (migrations 0001-0005, 0007),
 /// its counts table and the dead-letter rows of audit_log. Every method is one round trip or one
 /// short transaction; statements that can meet a concurrent writer are retried on serialization
-/// failures and deadlocks (<see cref="PostgresRetry"/>). The list reads its rows with the data
-/// reader by ordinal: it is the hot read path (docs/benchmarks.md, dead letters at scale).
+/// failures and deadlocks (<see cref="PostgresRetry"/>). The list and the detail read their rows
+/// with the data reader by ordinal, through one column list and one reader (<c>ReadSummary</c>):
+/// the list is the hot read path (docs/benchmarks.md, dead letters at scale).
 /// </summary>
 internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, DependencyCircuits circuits) : IDeadLetterStore
 {
@@ -22,11 +23,26 @@ internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depen
 
     private const int MaxPageSize = IDeadLetterStore.MaxPageSize;
 
-    private const string SummaryColumns = """
-        id, source, event_id as eventid, type, campaign_id as campaignid, status, failure_reason as failurereason,
-        attempts, replay_count as replaycount, first_seen_at as firstseenat, created_at as createdat,
-        updated_at as updatedat, resolved_at as resolvedat
+    /// <summary>
+    /// How privacy erase anonymizes a dead letter, here and in <c>PostgresPrivacyStore</c>'s one-statement
+    /// erase: the person goes (email, CRM contact id, payload), what the stats count stays, and one left
+    /// failed or replaying becomes ignored (resolved): with no payload it cannot be replayed, and
+    /// retention deletes it in time. Unqualified columns: the SET of an UPDATE of dead_letters alone.
+    /// </summary>
+    internal const string AnonymizeSet = """
+        set email = null, crm_contact_id = null, payload = '{}'::jsonb, erased_at = now(), updated_at = now(),
+            status = case when status in ('failed', 'replaying') then 'ignored' else status end,
+            resolved_at = coalesce(resolved_at, now())
         """;
+
+    // The list's and the detail's columns, in the order ReadSummary reads them.
+    private const string SummaryColumns = """
+        id, source, event_id, type, campaign_id, status, failure_reason,
+        attempts, replay_count, first_seen_at, created_at, updated_at, resolved_at
+        """;
+
+    // What ReadSummary reads; the detail's payload follows it.
+    private const int SummaryColumnCount = 13;
 
     /// <inheritdoc />
     public async Task AddAsync(IReadOnlyList<NewDeadLetter> deadLetters, CancellationToken cancellationToken)
@@ -132,15 +148,33 @@ internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depen
     public async Task<DeadLetterDetail?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         const string sql = $"""
-            select {SummaryColumns}, payload::text as payload from dead_letters where id = @id;
-            select at, actor, action, outcome, detail::text as detail from audit_log where dead_letter_id = @id order by at, id;
+            select {SummaryColumns}, payload::text from dead_letters where id = @id;
+            select at, actor, action, outcome, detail::text from audit_log where dead_letter_id = @id order by at, id;
             """;
         circuits.Postgres.ThrowIfOpen();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var row = await results.ReadSingleOrDefaultAsync<SummaryRow>().ConfigureAwait(false);
-        var history = (await results.ReadAsync<AuditRow>().ConfigureAwait(false)).Select(audit => audit.ToEntry()).ToList();
-        return row is null ? null : new DeadLetterDetail(row.ToSummary(), ParseJson(row.Payload!), history);
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<Guid>("id", id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var summary = ReadSummary(reader);
+        var payload = ParseJson(reader.GetString(SummaryColumnCount));
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var history = new List<DeadLetterAuditEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            history.Add(new DeadLetterAuditEntry(
+                reader.GetFieldValue<DateTimeOffset>(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.IsDBNull(4) ? null : ParseJson(reader.GetString(4))));
+        }
+
+        return new DeadLetterDetail(summary, payload, history);
     }
 
     /// <inheritdoc />
@@ -407,11 +441,9 @@ internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depen
     public Task<int> EraseAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        const string sql = """
+        const string sql = $"""
             update dead_letters
-            set email = null, crm_contact_id = null, payload = '{}'::jsonb, erased_at = now(), updated_at = now(),
-                status = case when status in ('failed', 'replaying') then 'ignored' else status end,
-                resolved_at = coalesce(resolved_at, now())
+            {AnonymizeSet}
             where id = any(@ids)
             """;
         return PostgresRetry.ExecuteAsync(async token =>
@@ -491,7 +523,7 @@ internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depen
         }
     }
 
-    // Reads one row of SummaryColumns by ordinal: no mapper, no intermediate row object.
+    // Reads one row of SummaryColumns by ordinal (the list's and the detail's): no mapper, no intermediate row object.
     private static DeadLetterSummary ReadSummary(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetString(1),
@@ -542,58 +574,5 @@ internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource, Depen
     {
         using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
-    }
-
-    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-
-    // Dapper maps columns to these by name; Npgsql reads timestamptz as UTC DateTime.
-    private sealed class SummaryRow
-    {
-        public Guid Id { get; init; }
-
-        public string Source { get; init; } = string.Empty;
-
-        public string EventId { get; init; } = string.Empty;
-
-        public string Type { get; init; } = string.Empty;
-
-        public string? CampaignId { get; init; }
-
-        public string Status { get; init; } = string.Empty;
-
-        public string FailureReason { get; init; } = string.Empty;
-
-        public int Attempts { get; init; }
-
-        public int ReplayCount { get; init; }
-
-        public DateTime FirstSeenAt { get; init; }
-
-        public DateTime CreatedAt { get; init; }
-
-        public DateTime UpdatedAt { get; init; }
-
-        public DateTime? ResolvedAt { get; init; }
-
-        public string? Payload { get; init; }
-
-        public DeadLetterSummary ToSummary() => new(
-            Id, Source, EventId, Type, CampaignId, DeadLetterStatuses.Parse(Status), FailureReason, Attempts, ReplayCount,
-            Utc(FirstSeenAt), Utc(CreatedAt), Utc(UpdatedAt), ResolvedAt is { } resolved ? Utc(resolved) : null);
-    }
-
-    private sealed class AuditRow
-    {
-        public DateTime At { get; init; }
-
-        public string Actor { get; init; } = string.Empty;
-
-        public string Action { get; init; } = string.Empty;
-
-        public string Outcome { get; init; } = string.Empty;
-
-        public string? Detail { get; init; }
-
-        public DeadLetterAuditEntry ToEntry() => new(Utc(At), Actor, Action, Outcome, Detail is null ? null : ParseJson(Detail));
     }
 }

@@ -47,8 +47,42 @@ internal static class PageQuery
         return true;
     }
 
-    /// <summary><c>limit</c>: one whole number from 1 to <paramref name="max"/>; <paramref name="defaultLimit"/> when absent.</summary>
-    public static bool TryParseLimit(IQueryCollection query, int defaultLimit, int max, out int limit, [NotNullWhen(false)] out ProblemResult? problem)
+    /// <summary>Decodes a cursor into its position, or says why it is refused: a list filter's <c>TryDecodeCursor</c>.</summary>
+    public delegate bool CursorDecoder<TPosition>(string cursor, out TPosition position, out string error);
+
+    /// <summary>
+    /// The page a list asks for: <c>limit</c> (<paramref name="defaultLimit"/> when absent, at most
+    /// <paramref name="max"/>) and the position after which it starts, from <c>cursor</c> decoded by
+    /// <paramref name="decode"/> (the filter's, so a cursor only continues the list it came from);
+    /// null on the first page.
+    /// </summary>
+    public static bool TryReadPage<TPosition>(IQueryCollection query, int defaultLimit, int max, CursorDecoder<TPosition> decode, out int limit, out TPosition? after, [NotNullWhen(false)] out ProblemResult? problem)
+        where TPosition : struct
+    {
+        ArgumentNullException.ThrowIfNull(decode);
+        after = null;
+        if (!TryParseLimit(query, defaultLimit, max, out limit, out problem) || !TryReadCursor(query, out var cursor, out problem))
+        {
+            return false;
+        }
+
+        if (cursor is null)
+        {
+            return true;
+        }
+
+        if (!decode(cursor, out var position, out var error))
+        {
+            problem = InvalidCursor(error);
+            return false;
+        }
+
+        after = position;
+        return true;
+    }
+
+    // limit: one whole number from 1 to max; defaultLimit when absent.
+    private static bool TryParseLimit(IQueryCollection query, int defaultLimit, int max, out int limit, [NotNullWhen(false)] out ProblemResult? problem)
     {
         ArgumentNullException.ThrowIfNull(query);
         limit = defaultLimit;
@@ -67,8 +101,8 @@ internal static class PageQuery
         return true;
     }
 
-    /// <summary><c>cursor</c>'s text when given once (null when absent); decode it with <see cref="KeysetCursor"/>.</summary>
-    public static bool TryReadCursor(IQueryCollection query, out string? cursor, [NotNullWhen(false)] out ProblemResult? problem)
+    // cursor's text when given once (null when absent).
+    private static bool TryReadCursor(IQueryCollection query, out string? cursor, [NotNullWhen(false)] out ProblemResult? problem)
     {
         ArgumentNullException.ThrowIfNull(query);
         cursor = null;
@@ -88,8 +122,8 @@ internal static class PageQuery
         return true;
     }
 
-    /// <summary>The 400 for a cursor <see cref="KeysetCursor"/> refused, with its reason.</summary>
-    public static ProblemResult InvalidCursor(string error) =>
+    // The 400 for a cursor the filter refused, with its reason.
+    private static ProblemResult InvalidCursor(string error) =>
         new(StatusCodes.Status400BadRequest, "invalid-cursor", "The cursor is invalid.", $"Query parameter 'cursor': {error}");
 
     /// <summary>

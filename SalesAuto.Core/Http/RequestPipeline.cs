@@ -14,7 +14,7 @@ namespace SalesAuto.Core.Http;
 /// id (and no exception text) for a bug. SalesAuto.Server's middleware and the Functions worker
 /// middleware are thin adapters over it, so both hosts log and count the same.
 /// </summary>
-public sealed partial class RequestPipeline(SalesAutoMetrics metrics, ILogger<RequestPipeline> logger)
+public sealed class RequestPipeline(SalesAutoMetrics metrics, ILogger<RequestPipeline> logger)
 {
     /// <summary>The <c>route</c> label of requests no route matched.</summary>
     public const string UnmatchedRoute = "unmatched";
@@ -47,12 +47,12 @@ public sealed partial class RequestPipeline(SalesAutoMetrics metrics, ILogger<Re
             }
             catch (Exception exception) when (!context.Response.HasStarted && Problems.ForDependencyFailure(exception) is { } unavailable)
             {
-                DependencyFailed(logger, exception.GetType().Name);
+                Log.DependencyFailed(logger, exception.GetType().Name);
                 return unavailable;
             }
             catch (Exception exception) when (!context.Response.HasStarted)
             {
-                UnhandledException(logger, exception.GetType().Name, exception);
+                Log.UnhandledException(logger, exception.GetType().Name, exception);
                 return Problems.Internal();
             }
         }
@@ -64,11 +64,4 @@ public sealed partial class RequestPipeline(SalesAutoMetrics metrics, ILogger<Re
         ArgumentNullException.ThrowIfNull(context);
         metrics.ObserveHttpRequest(route ?? UnmatchedRoute, context.Request.Method, context.Response.StatusCode, Stopwatch.GetElapsedTime(startedTimestamp));
     }
-
-    // No exception object: a Postgres message can quote row values.
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "A dependency failed ({ExceptionType}); answered 503")]
-    private static partial void DependencyFailed(ILogger logger, string exceptionType);
-
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} answered with 500")]
-    private static partial void UnhandledException(ILogger logger, string exceptionType, Exception exception);
 }

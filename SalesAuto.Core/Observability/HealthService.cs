@@ -112,7 +112,7 @@ internal sealed class HealthService(NpgsqlDataSource dataSource, IConnectionMult
     private async Task<ComponentHealth> CheckCycleAsync(CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var call = cycle.CheckAsync();
+        var call = cycle.CheckAsync(cancellationToken);
         try
         {
             var (healthy, lastCompleted, staleSince) = await call.WaitAsync(_checkTimeout, cancellationToken).ConfigureAwait(false);

@@ -23,7 +23,7 @@ internal sealed class QueueStatusEndpoints(MetricsRefresher refresher, QueueHist
         DateTimeOffset? lastCompleted = null;
         try
         {
-            (_, lastCompleted, _) = await cycle.CheckAsync().WaitAsync(CycleReadTimeout, cancellationToken).ConfigureAwait(false);
+            (_, lastCompleted, _) = await cycle.CheckAsync(cancellationToken).WaitAsync(CycleReadTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Npgsql;
 using NpgsqlTypes;
 using SalesAuto.Core.Audit;
+using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Postgres;
 
 namespace SalesAuto.Core.Privacy;
@@ -42,10 +43,10 @@ internal sealed class PostgresPrivacyStore(NpgsqlDataSource dataSource, PrivacyH
         """;
 
     // Enrollments are locked in id order, as every writer of several of them should, so two erases
-    // cannot deadlock each other. A dead letter left failed or replaying becomes ignored (resolved):
-    // with no payload it cannot be replayed, and retention deletes it in time. The count triggers of
-    // dead_letters keep the dead-letter stats exact.
-    private const string EraseSql = """
+    // cannot deadlock each other. Dead letters are anonymized as the dead-letter store's erase by id
+    // does it (PostgresDeadLetterStore.AnonymizeSet). The count triggers of dead_letters keep the
+    // dead-letter stats exact.
+    private const string EraseSql = $$"""
         with target as (
             select id from enrollments where email = any(@emails) or crm_contact_id = any(@crms) order by id for update
         ),
@@ -60,11 +61,9 @@ internal sealed class PostgresPrivacyStore(NpgsqlDataSource dataSource, PrivacyH
             returning 1
         ),
         dead as (
-            update dead_letters d
-            set email = null, crm_contact_id = null, payload = '{}'::jsonb, erased_at = now(), updated_at = now(),
-                status = case when d.status in ('failed', 'replaying') then 'ignored' else d.status end,
-                resolved_at = coalesce(d.resolved_at, now())
-            where d.email = any(@emails) or d.crm_contact_id = any(@crms)
+            update dead_letters
+            {{PostgresDeadLetterStore.AnonymizeSet}}
+            where email = any(@emails) or crm_contact_id = any(@crms)
             returning 1
         )
         select (select count(*) from erased_enrollments), (select count(*) from events), (select count(*) from dead)

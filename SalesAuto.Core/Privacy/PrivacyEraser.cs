@@ -28,7 +28,7 @@ internal sealed record RedisEraseCounts(long Orphans);
 /// leaves them, so a repeat finds every identifier again.</item>
 /// </list>
 /// </summary>
-internal sealed partial class PrivacyEraser(PostgresPrivacyStore store, IParkedOrphans orphans, PrivacyHasher hasher, ILogger<PrivacyEraser> logger)
+internal sealed class PrivacyEraser(PostgresPrivacyStore store, IParkedOrphans orphans, PrivacyHasher hasher, ILogger<PrivacyEraser> logger)
 {
     /// <summary>Erases (or, with <paramref name="dryRun"/>, counts) everything held about <paramref name="given"/>; audited under <paramref name="actor"/>.</summary>
     public async Task<EraseResult> EraseAsync(PersonIdentifier given, bool dryRun, string actor, CancellationToken cancellationToken)
@@ -92,11 +92,4 @@ internal sealed partial class PrivacyEraser(PostgresPrivacyStore store, IParkedO
             postgres = result.Postgres,
             redis = result.Redis,
         });
-
-    private static partial class Log
-    {
-        // Counts only: never the person.
-        [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Privacy erase by {Actor}: {Enrollments} enrollments, {Events} events, {DeadLetters} dead letters, {Orphans} parked orphans")]
-        public static partial void Erased(ILogger logger, string actor, long enrollments, long events, long deadLetters, long orphans);
-    }
 }

@@ -23,7 +23,7 @@ namespace SalesAuto.Core.Privacy;
 /// export may or may not be in it. Once the first byte is sent a failure can no longer become a
 /// problem answer: the response is cut short (invalid JSON) and the audit row says "incomplete".
 /// </remarks>
-internal sealed partial class PrivacyExporter(
+internal sealed class PrivacyExporter(
     NpgsqlDataSource dataSource,
     PostgresPrivacyStore store,
     IParkedOrphans orphans,
@@ -377,14 +377,5 @@ internal sealed partial class PrivacyExporter(
             response.Headers.CacheControl = "no-store";
             return exporter.WriteAsync(response.BodyWriter, given, person, actor, httpContext.RequestAborted);
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 8011, Level = LogLevel.Information, Message = "Privacy export by {Actor}: {Enrollments} enrollments, {Events} events, {DeadLetters} dead letters, {Orphans} parked orphans")]
-        public static partial void Exported(ILogger logger, string actor, long enrollments, long events, long deadLetters, long orphans);
-
-        [LoggerMessage(EventId = 8012, Level = LogLevel.Error, Message = "Privacy export by {Actor} could not be audited (SQLSTATE {SqlState})")]
-        public static partial void AuditFailed(ILogger logger, string actor, string sqlState);
     }
 }

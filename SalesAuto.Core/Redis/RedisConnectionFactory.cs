@@ -42,12 +42,3 @@ internal static class RedisConnectionFactory
         return configuration;
     }
 }
-
-internal static partial class Log
-{
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Redis connection to {EndPoint} failed: {FailureType}")]
-    public static partial void ConnectionFailed(ILogger logger, string endPoint, string failureType);
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Redis connection to {EndPoint} restored")]
-    public static partial void ConnectionRestored(ILogger logger, string endPoint);
-}

@@ -14,7 +14,7 @@ namespace SalesAuto.Core.Redis;
 /// of a long-lived connection. Microsoft.Azure.StackExchangeRedis does the same; it is not served by
 /// this project's package feed.
 /// </summary>
-internal sealed partial class RedisTokenAuthenticator : IDisposable
+internal sealed class RedisTokenAuthenticator : IDisposable
 {
     /// <summary>The Entra ID scope of Azure Managed Redis and Azure Cache for Redis tokens.</summary>
     public const string Scope = "https://redis.azure.com/.default";
@@ -213,14 +213,5 @@ internal sealed partial class RedisTokenAuthenticator : IDisposable
                 _timer?.Change(succeeded ? RefreshDelay(_expiresOn, _time.GetUtcNow()) : RetryDelay, Timeout.InfiniteTimeSpan);
             }
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Could not get an Entra ID token for Redis; the current one is kept and the fetch retried")]
-        public static partial void TokenFetchFailed(ILogger logger, Exception exception);
-
-        [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Redis at {EndPoint} refused the renewed Entra ID token")]
-        public static partial void ReauthenticationFailed(ILogger logger, string endPoint, Exception exception);
     }
 }

@@ -17,7 +17,7 @@ namespace SalesAuto.Core.Resilience;
 /// <see cref="DependencyFailures"/> classifies as outages count; bad data and bugs pass through
 /// untouched and never open it.
 /// </summary>
-public sealed partial class DependencyCircuit
+public sealed class DependencyCircuit
 {
     /// <summary>The <c>dependency</c> label value for Postgres.</summary>
     public const string Postgres = "postgres";
@@ -67,19 +67,19 @@ public sealed partial class DependencyCircuit
                 OnOpened = args =>
                 {
                     metrics.SetCircuitState(dependency, CircuitState.Open);
-                    Opened(logger, dependency, args.BreakDuration.TotalSeconds, args.Outcome.Exception?.GetType().Name ?? "none");
+                    Log.CircuitOpened(logger, dependency, args.BreakDuration.TotalSeconds, args.Outcome.Exception?.GetType().Name ?? "none");
                     return ValueTask.CompletedTask;
                 },
                 OnHalfOpened = _ =>
                 {
                     metrics.SetCircuitState(dependency, CircuitState.HalfOpen);
-                    HalfOpened(logger, dependency);
+                    Log.CircuitHalfOpened(logger, dependency);
                     return ValueTask.CompletedTask;
                 },
                 OnClosed = _ =>
                 {
                     metrics.SetCircuitState(dependency, CircuitState.Closed);
-                    Closed(logger, dependency);
+                    Log.CircuitClosed(logger, dependency);
                     return ValueTask.CompletedTask;
                 },
             })
@@ -176,13 +176,4 @@ public sealed partial class DependencyCircuit
             throw;
         }
     }
-
-    [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Circuit breaker for {Dependency} opened for {BreakSeconds} s after repeated failures (last: {ExceptionType}); calls answer 503 until a probe succeeds")]
-    private static partial void Opened(ILogger logger, string dependency, double breakSeconds, string exceptionType);
-
-    [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "Circuit breaker for {Dependency} half-open: one probe call is let through")]
-    private static partial void HalfOpened(ILogger logger, string dependency);
-
-    [LoggerMessage(EventId = 8003, Level = LogLevel.Information, Message = "Circuit breaker for {Dependency} closed: calls flow again")]
-    private static partial void Closed(ILogger logger, string dependency);
 }

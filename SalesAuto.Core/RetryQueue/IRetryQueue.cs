@@ -93,6 +93,18 @@ public interface IRetryQueue
 
     /// <summary>Takes the cross-instance cycle lock, or null when another holder has it.</summary>
     Task<ICycleLock?> TryAcquireCycleLockAsync(TimeSpan ttl, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that a retry cycle completed at <paramref name="at"/>, for every instance's health
+    /// check to read. Not guarded like the queue's own operations: a Redis failure is thrown as it is.
+    /// </summary>
+    Task RecordCycleCompletedAsync(DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// When a retry cycle last completed on any instance (to the millisecond), or null when none
+    /// has in the last 7 days. A Redis failure is thrown as it is.
+    /// </summary>
+    Task<DateTimeOffset?> GetLastCycleCompletedAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The cross-instance lock one retry cycle holds.</summary>

@@ -31,6 +31,10 @@ internal sealed class RedisRetryQueue : IRetryQueue
     // into scripts, so no single script blocks Redis for long.
     private const int MaxItemsPerCall = 200;
 
+    // How long the last completion time is kept: a prefix no cycle runs on any more (a retired
+    // deployment) does not keep it for ever.
+    private static readonly TimeSpan CycleCompletedTtl = TimeSpan.FromDays(7);
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RetryQueueOptions _options;
     private readonly RetryQueueKeys _keys;
@@ -202,6 +206,18 @@ internal sealed class RedisRetryQueue : IRetryQueue
             [Milliseconds(ttl)],
             cancellationToken).ConfigureAwait(false);
         return token == 0 ? null : new CycleLock(this, token);
+    }
+
+    // Plain commands, neither scripts nor through the breaker: the health check bounds the read
+    // with its own timeout and reports Redis's own error, and the cycle counts a failed write and
+    // goes on (the next cycle writes again). Unix milliseconds, the format deployed data has.
+    public async Task RecordCycleCompletedAsync(DateTimeOffset at, CancellationToken cancellationToken) =>
+        await _redis.GetDatabase().StringSetAsync(_keys.CycleCompleted, at.ToUnixTimeMilliseconds(), CycleCompletedTtl).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    public async Task<DateTimeOffset?> GetLastCycleCompletedAsync(CancellationToken cancellationToken)
+    {
+        var stored = await _redis.GetDatabase().StringGetAsync(_keys.CycleCompleted).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return stored.HasValue && stored.TryParse(out long ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
     private async Task<IEnumerable<EnqueueOutcome>> EnqueueChunkAsync((OrphanItem Item, TimeSpan Delay)[] chunk, CancellationToken cancellationToken)

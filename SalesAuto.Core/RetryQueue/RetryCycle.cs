@@ -172,7 +172,8 @@ public sealed class RetryCycle(
             Recovered();
             try
             {
-                await monitor.RecordCompletedAsync().ConfigureAwait(false);
+                // Not the cycle's token: a drain that ended for shutdown still completed this cycle.
+                await monitor.RecordCompletedAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (RedisException)
             {
