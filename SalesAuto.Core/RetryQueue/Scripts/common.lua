@@ -1,6 +1,6 @@
 -- common: prepended to every script of the queue when it is loaded (RetryQueueScripts), so the
--- clock, the lease check, leasing and the enrollment lookup are written once. Defines functions
--- only; runs no command.
+-- clock, the lease check, leasing, claiming, acking and the enrollment lookup are written once.
+-- Defines functions only; runs no command.
 --
 -- Variadic commands over whole batches (call_many, hmget_many) rather than one command per item:
 -- each redis.call from Lua costs about as much as the work it does on a small set, so a claim and
@@ -116,4 +116,90 @@ local function make_due_now(due, waiting, from, now)
     end
   end
   return #scored / 2
+end
+
+-- Claims for claim and ack_claim: puts up to `reclaim_limit` expired leases back as due now, then
+-- leases up to `max` due items, oldest due first, until now + `lease_ms` under one fencing token.
+-- Appends to `result`: reclaimed (expired leases put back), missing (due ids without a body,
+-- removed: only possible when someone edited the keys by hand), then id, token, json per item.
+local function claim_due(due, leases, tokens, fence, items, promoted, max, lease_ms, reclaim_limit, now, result)
+  local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, reclaim_limit)
+  if #expired > 0 then
+    call_many('ZREM', leases, expired)
+    call_many('HDEL', tokens, expired)
+    call_many('SREM', promoted, expired)
+    local scored = {}
+    for i, id in ipairs(expired) do
+      scored[2 * i - 1] = now
+      scored[2 * i] = id
+    end
+    call_many('ZADD', due, scored)
+  end
+
+  local ids = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, max)
+  result[#result + 1] = #expired
+  result[#result + 1] = 0
+  if #ids == 0 then
+    return
+  end
+  local at_missing = #result
+
+  -- The ids just read are the set's first #ids by rank (lowest due time first), so removing by
+  -- rank takes exactly them without sending them back.
+  redis.call('ZREMRANGEBYRANK', due, 0, #ids - 1)
+  local jsons = hmget_many(items, ids)
+  local found, bodies = {}, {}
+  for i, id in ipairs(ids) do
+    if jsons[i] then
+      found[#found + 1] = id
+      bodies[#bodies + 1] = jsons[i]
+    end
+  end
+  result[at_missing] = #ids - #found
+  lease(leases, tokens, fence, found, bodies, now + lease_ms, result)
+end
+
+-- Acks for ack and ack_claim: removes the resolved items whose id and token are
+-- ARGV[first_arg + 2i - 2] and ARGV[first_arg + 2i - 1] (i = 1..count; the item's index set is
+-- KEYS[first_key + i - 1]), each only for the worker that holds its lease: same fencing token and
+-- the lease not expired. Returns per item, in order, 1 removed or 0 refused (lease expired,
+-- reclaimed or taken over; or the id already acked earlier in this call).
+local function ack_leased(leases, tokens, items, promoted, first_key, first_arg, count, now)
+  local ids = {}
+  for i = 1, count do
+    ids[i] = ARGV[first_arg + 2 * i - 2]
+  end
+  local results = {}
+  if count == 0 then
+    return results
+  end
+
+  local current = hmget_many(tokens, ids)
+  -- The common case: no lease in the queue has expired, so a matching token is a live lease.
+  local all_live = no_lease_expired(leases, now)
+  local removed, seen = {}, {}
+  for i = 1, count do
+    local id = ids[i]
+    local held = not seen[id] and current[i] == ARGV[first_arg + 2 * i - 1]
+    if held and not all_live then
+      local expiry = tonumber(redis.call('ZSCORE', leases, id))
+      held = expiry ~= nil and expiry > now
+    end
+    if held then
+      seen[id] = true
+      removed[#removed + 1] = id
+      redis.call('SREM', KEYS[first_key + i - 1], id)
+      results[i] = 1
+    else
+      results[i] = 0
+    end
+  end
+
+  if #removed > 0 then
+    call_many('ZREM', leases, removed)
+    call_many('HDEL', tokens, removed)
+    call_many('HDEL', items, removed)
+    call_many('SREM', promoted, removed)
+  end
+  return results
 end
