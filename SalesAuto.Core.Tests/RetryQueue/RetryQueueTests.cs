@@ -51,64 +51,6 @@ public abstract class RetryQueueTests(RedisQueueFixture redis)
     }
 
     [Fact]
-    public async Task AckAndClaim_AcksTheBatchAndLeasesTheNextUnderItsOwnToken_WhileTheLockIsHeld()
-    {
-        var prefix = redis.NewPrefix();
-        var queue = redis.CreateQueue(prefix);
-        await queue.EnqueueAsync([.. Enumerable.Range(0, 7).Select(i => (RedisQueueFixture.Orphan($"evt_step_{i}", email: $"lead{i}@example.com"), TimeSpan.Zero))], TestContext.Token);
-        await using var cycleLock = await queue.TryAcquireCycleLockAsync(TimeSpan.FromSeconds(10), TestContext.Token);
-        Assert.NotNull(cycleLock);
-        var first = (await queue.ClaimAsync(3, TestContext.Token)).Items.ToList();
-        // A token that is not the lease's: a stale worker's.
-        first[1] = first[1] with { Token = first[1].Token + 100_000 };
-
-        var step = await queue.AckAndClaimAsync(first, 3, cycleLock, TimeSpan.FromMinutes(1), TestContext.Token);
-
-        Assert.True(step.LockHeld);
-        Assert.Equal([true, false, true], step.Acked);
-        Assert.Equal(3, step.Claim.Items.Count);
-        Assert.All(step.Claim.Items, c => Assert.True(c.Token > first[0].Token));
-        Assert.Empty(step.Claim.Items.Select(c => c.Item.Id).Intersect(first.Select(c => c.Item.Id)));
-        var ttl = await redis.Redis.GetDatabase().KeyTimeToLiveAsync(new RetryQueueKeys(prefix).CycleLock);
-        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
-        // The next batch's leases are live: the old token is refused, the new one acks.
-        Assert.False(await queue.AckAsync(step.Claim.Items[0] with { Token = first[0].Token }, TestContext.Token));
-        Assert.Equal([true, true, true], await queue.AckAsync(step.Claim.Items, TestContext.Token));
-        var depth = await queue.GetDepthAsync(TestContext.Token);
-        Assert.Equal(1, depth.Due);
-        Assert.Equal(1, depth.Leased);
-    }
-
-    [Fact]
-    public async Task AckAndClaim_AcksButClaimsNothing_WhenTheLockWasLost()
-    {
-        var prefix = redis.NewPrefix();
-        var queue = redis.CreateQueue(prefix);
-        var other = redis.CreateQueue(prefix);
-        await queue.EnqueueAsync([.. Enumerable.Range(0, 4).Select(i => (RedisQueueFixture.Orphan($"evt_lost_{i}"), TimeSpan.Zero))], TestContext.Token);
-        var cycleLock = await queue.TryAcquireCycleLockAsync(TimeSpan.FromSeconds(10), TestContext.Token);
-        Assert.NotNull(cycleLock);
-        var first = await queue.ClaimAsync(2, TestContext.Token);
-        // Lost: deleted (as if expired) and taken by another instance.
-        await redis.Redis.GetDatabase().KeyDeleteAsync(new RetryQueueKeys(prefix).CycleLock);
-        await using var taken = await other.TryAcquireCycleLockAsync(TimeSpan.FromMinutes(1), TestContext.Token);
-        Assert.NotNull(taken);
-
-        var step = await queue.AckAndClaimAsync(first.Items, 2, cycleLock, TimeSpan.FromMinutes(5), TestContext.Token);
-
-        Assert.False(step.LockHeld);
-        Assert.Equal([true, true], step.Acked);
-        Assert.Empty(step.Claim.Items);
-        var depth = await queue.GetDepthAsync(TestContext.Token);
-        Assert.Equal(2, depth.Due);
-        Assert.Equal(0, depth.Leased);
-        var ttl = await redis.Redis.GetDatabase().KeyTimeToLiveAsync(new RetryQueueKeys(prefix).CycleLock);
-        Assert.True(ttl!.Value <= TimeSpan.FromMinutes(1));
-        await cycleLock.DisposeAsync();
-        Assert.True(await taken.ExtendAsync(TimeSpan.FromMinutes(1), TestContext.Token));
-    }
-
-    [Fact]
     public async Task Claim_LeavesItemParked_WhenItIsNotDueYet()
     {
         var queue = redis.CreateQueue(redis.NewPrefix());

@@ -24,12 +24,6 @@ public sealed record ClaimedItem(OrphanItem Item, long Token);
 /// <param name="Reclaimed">How many expired leases were returned to the queue by this call.</param>
 public sealed record ClaimResult(IReadOnlyList<ClaimedItem> Items, int Reclaimed);
 
-/// <summary>The result of one <see cref="IRetryQueue.AckAndClaimAsync"/>.</summary>
-/// <param name="Acked">Per acked item, in order, false when its lease was stale (as <see cref="IRetryQueue.AckAsync(IReadOnlyList{ClaimedItem}, CancellationToken)"/>).</param>
-/// <param name="LockHeld">False when the cycle lock was lost: it was not extended and nothing was claimed.</param>
-/// <param name="Claim">The next batch, leased to the caller (empty when the lock was lost).</param>
-public sealed record AckClaimResult(IReadOnlyList<bool> Acked, bool LockHeld, ClaimResult Claim);
-
 /// <summary>The result of promoting an enrollment's parked items into the caller's hands.</summary>
 /// <param name="Items">The items now leased to the caller, to apply and ack like any claimed item.</param>
 /// <param name="MadeDue">Parked items beyond the limit, made due now for the next cycle.</param>
@@ -77,14 +71,6 @@ public interface IRetryQueue
 
     /// <summary>Acks a batch in one round trip; per item, in order, false when its lease is stale.</summary>
     Task<IReadOnlyList<bool>> AckAsync(IReadOnlyList<ClaimedItem> claimed, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// The retry cycle's one round trip per batch: acks <paramref name="resolved"/> (as
-    /// <see cref="AckAsync(IReadOnlyList{ClaimedItem}, CancellationToken)"/>), then, only while
-    /// <paramref name="cycleLock"/> is still held, extends it to <paramref name="lockTtl"/> and
-    /// leases up to <paramref name="max"/> due items (as <see cref="ClaimAsync"/>), atomically.
-    /// </summary>
-    Task<AckClaimResult> AckAndClaimAsync(IReadOnlyList<ClaimedItem> resolved, int max, ICycleLock cycleLock, TimeSpan lockTtl, CancellationToken cancellationToken);
 
     /// <summary>Stores <paramref name="updated"/> and makes it due after <paramref name="delay"/>. False when the lease is stale.</summary>
     Task<bool> RescheduleAsync(ClaimedItem claimed, OrphanItem updated, TimeSpan delay, CancellationToken cancellationToken);

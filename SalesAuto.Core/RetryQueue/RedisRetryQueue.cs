@@ -77,61 +77,9 @@ internal sealed class RedisRetryQueue : IRetryQueue
             [_keys.Due, _keys.Leases, _keys.Tokens, _keys.Fence, _keys.Items, _keys.Promoted],
             [max, Milliseconds(_options.Lease), ReclaimLimit],
             cancellationToken).ConfigureAwait(false))!;
-        return ReadClaim(result, 0);
-    }
 
-    public async Task<AckClaimResult> AckAndClaimAsync(IReadOnlyList<ClaimedItem> resolved, int max, ICycleLock cycleLock, TimeSpan lockTtl, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(resolved);
-        ArgumentNullException.ThrowIfNull(cycleLock);
-        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(lockTtl, TimeSpan.FromMilliseconds(1));
-
-        // More than one ack script's worth (BatchSize above MaxItemsPerCall): the rest first, as AckAsync would.
-        var acked = new List<bool>(resolved.Count);
-        var last = resolved.Count <= MaxItemsPerCall ? resolved : resolved.Skip(resolved.Count - MaxItemsPerCall).ToList();
-        if (resolved.Count > MaxItemsPerCall)
-        {
-            acked.AddRange(await AckAsync([.. resolved.Take(resolved.Count - MaxItemsPerCall)], cancellationToken).ConfigureAwait(false));
-        }
-
-        var keys = new RedisKey[7 + last.Count];
-        var values = new RedisValue[5 + (2 * last.Count)];
-        keys[0] = _keys.Due;
-        keys[1] = _keys.Leases;
-        keys[2] = _keys.Tokens;
-        keys[3] = _keys.Fence;
-        keys[4] = _keys.Items;
-        keys[5] = _keys.Promoted;
-        keys[6] = _keys.CycleLock;
-        values[0] = max;
-        values[1] = Milliseconds(_options.Lease);
-        values[2] = ReclaimLimit;
-        values[3] = cycleLock.Token;
-        values[4] = Milliseconds(lockTtl);
-        for (var i = 0; i < last.Count; i++)
-        {
-            keys[7 + i] = _keys.Index(last[i].Item.Event.LookupKey);
-            values[5 + (2 * i)] = last[i].Item.Id;
-            values[6 + (2 * i)] = last[i].Token;
-        }
-
-        var result = (RedisResult[])(await EvaluateAsync(RetryQueueScripts.AckClaim, keys, values, cancellationToken).ConfigureAwait(false))!;
-        var held = (int)result[0] == 1;
-        var count = (int)result[1];
-        for (var i = 0; i < count; i++)
-        {
-            acked.Add((int)result[2 + i] == 1);
-        }
-
-        return new AckClaimResult(acked, held, ReadClaim(result, 2 + count));
-    }
-
-    // Claim's answer from `start` on: reclaimed, missing, then {id, token, json} triples.
-    private ClaimResult ReadClaim(RedisResult[] result, int start)
-    {
-        var reclaimed = (int)result[start];
-        var missing = (int)result[start + 1];
+        var reclaimed = (int)result[0];
+        var missing = (int)result[1];
         if (reclaimed > 0)
         {
             _metrics.OrphansReclaimed.Inc(reclaimed);
@@ -142,7 +90,7 @@ internal sealed class RedisRetryQueue : IRetryQueue
             Log.ItemsWithoutBody(_logger, missing);
         }
 
-        return new ClaimResult(ReadClaimed(result, start + 2), reclaimed);
+        return new ClaimResult(ReadClaimed(result, 2), reclaimed);
     }
 
     // {id, token, json} triples from `start` on; an unreadable body stays leased (Deserialize).
@@ -398,7 +346,6 @@ internal static class RetryQueueScripts
     public static readonly RetryQueueScript Enqueue = Load("enqueue");
     public static readonly RetryQueueScript Claim = Load("claim");
     public static readonly RetryQueueScript Ack = Load("ack");
-    public static readonly RetryQueueScript AckClaim = Load("ack_claim");
     public static readonly RetryQueueScript Reschedule = Load("reschedule");
     public static readonly RetryQueueScript Release = Load("release");
     public static readonly RetryQueueScript Promote = Load("promote");

@@ -210,87 +210,77 @@ public sealed class RetryCycle(
         }
     }
 
-    // Claims and processes batches until nothing is due, the budget is spent or the lock is lost,
-    // in one round trip to Redis per batch (ack_claim.lua): the call that acks the batch just
-    // processed also extends the lock and claims the batch after the one in hand, and it runs
-    // while this process stores the batch in hand. Redis and this process do their share of the
-    // work side by side instead of taking turns, and each batch costs one script call instead of
-    // three (claim, lock extension, ack: the drain benchmark, docs/benchmarks.md). A batch is
-    // acked only after it was stored, as before, one step later. A batch claimed ahead that is
-    // not processed (the lock is lost, the cycle fails or stops) is released, due now, with no
-    // attempt spent, as a batch the cycle cannot finish always is.
+    // Claims and processes batches until nothing is due, the budget is spent or the lock is lost.
+    // The next batch is claimed before the current one is processed, and the lock is extended at
+    // the same time: Redis leases the next batch while this process stores and acks the current
+    // one, so the two do their share of the work side by side instead of taking turns (the drain
+    // benchmark, docs/benchmarks.md). A batch claimed ahead that is not processed (the lock is
+    // lost, the cycle fails or stops) is released, due now, with no attempt spent, as a batch
+    // the cycle cannot finish always is.
     private async Task DrainAsync(ICycleLock cycleLock, int batchSize, TimeSpan lockTtl, long started, TimeSpan budget, Totals totals, CancellationToken cancellationToken)
     {
         // Not cancellable once sent: a claim abandoned half-way would lease items nobody knows
         // about until their lease expires. Cancellation and the budget are checked before claiming.
         bool MayClaim() => !cancellationToken.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < budget;
 
-        var step = MayClaim() ? queue.AckAndClaimAsync([], batchSize, cycleLock, lockTtl, CancellationToken.None) : null;
-        // Processed (stored in Postgres) and not yet sent to Redis in an ack.
-        IReadOnlyList<ClaimedItem> unacked = [];
+        var next = MayClaim() ? queue.ClaimAsync(batchSize, CancellationToken.None) : null;
+        Task<bool>? extending = null;
         try
         {
-            while (step is not null)
+            while (next is not null)
             {
-                var answering = step;
-                step = null;
-                var answer = await answering.ConfigureAwait(false);
-                CountStale(answer.Acked, totals);
-                totals.Reclaimed += answer.Claim.Reclaimed;
-                if (!answer.LockHeld)
+                var claiming = next;
+                next = null;
+                var claim = await claiming.ConfigureAwait(false);
+                totals.Reclaimed += claim.Reclaimed;
+                if (claim.Items.Count == 0)
+                {
+                    return;
+                }
+
+                totals.Claimed += claim.Items.Count;
+                extending = cycleLock.ExtendAsync(lockTtl, CancellationToken.None);
+                next = MayClaim() ? queue.ClaimAsync(batchSize, CancellationToken.None) : null;
+                await ProcessBatchAsync(claim.Items, totals, cancellationToken).ConfigureAwait(false);
+                var extended = await extending.ConfigureAwait(false);
+                extending = null;
+                if (!extended)
                 {
                     Log.LockLost(logger);
-                    break;
+                    return;
                 }
-
-                var batch = answer.Claim.Items;
-                if (batch.Count == 0)
-                {
-                    break;
-                }
-
-                totals.Claimed += batch.Count;
-                if (MayClaim())
-                {
-                    step = queue.AckAndClaimAsync(unacked, batchSize, cycleLock, lockTtl, CancellationToken.None);
-                    unacked = [];
-                }
-
-                var resolved = await ApplyBatchAsync(batch, totals, cancellationToken).ConfigureAwait(false);
-                unacked = unacked.Count == 0 ? resolved : [.. unacked, .. resolved];
-            }
-
-            if (unacked.Count > 0)
-            {
-                var last = unacked;
-                unacked = [];
-                CountStale(await queue.AckAsync(last, CancellationToken.None).ConfigureAwait(false), totals);
             }
         }
         finally
         {
-            if (step is not null)
+            if (next is not null)
             {
-                await SettleAheadAsync(step, totals).ConfigureAwait(false);
+                await ReleaseAheadAsync(next, totals).ConfigureAwait(false);
             }
 
-            if (unacked.Count > 0)
+            if (extending is not null)
             {
-                await TryAckAsync(unacked, totals).ConfigureAwait(false);
+                // The batch failed while the extension was in flight: observe it, its outcome no longer matters.
+                try
+                {
+                    await extending.ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is RetryQueueUnavailableException or RedisException)
+                {
+                    // Counted and logged by the queue. Caught whatever it was, so that it cannot
+                    // replace the exception this batch is already failing with.
+                }
             }
         }
     }
 
-    // The round trip in flight when the cycle stops early: its acks count, and the batch it claimed
-    // ahead goes back, due now. Never throws: on an outage the leases simply expire and the next
-    // cycle reclaims the items (the acked ones are then found already stored, as duplicates).
-    private async Task SettleAheadAsync(Task<AckClaimResult> step, Totals totals)
+    // A batch claimed ahead that will not be processed goes back, due now. Never throws: on an
+    // outage the lease simply expires and the next cycle reclaims the items.
+    private async Task ReleaseAheadAsync(Task<ClaimResult> claiming, Totals totals)
     {
         try
         {
-            var answer = await step.ConfigureAwait(false);
-            CountStale(answer.Acked, totals);
-            var claim = answer.Claim;
+            var claim = await claiming.ConfigureAwait(false);
             totals.Reclaimed += claim.Reclaimed;
             if (claim.Items.Count == 0)
             {
@@ -309,52 +299,11 @@ public sealed class RetryCycle(
         }
     }
 
-    // Acks what was stored before the cycle failed. Never throws, for the same reason.
-    private async Task TryAckAsync(IReadOnlyList<ClaimedItem> resolved, Totals totals)
-    {
-        try
-        {
-            CountStale(await queue.AckAsync(resolved, CancellationToken.None).ConfigureAwait(false), totals);
-        }
-        catch (Exception exception) when (exception is RetryQueueUnavailableException or RedisException)
-        {
-            // Counted and logged by the queue; the leases expire and the items come back as duplicates.
-        }
-    }
-
-    // One claimed batch for an enrollment's request: processed and acked at once.
-    private async Task ProcessBatchAsync(IReadOnlyList<ClaimedItem> batch, Totals totals, CancellationToken cancellationToken)
-    {
-        var resolved = await ApplyBatchAsync(batch, totals, cancellationToken).ConfigureAwait(false);
-        CountStale(await queue.AckAsync(resolved, CancellationToken.None).ConfigureAwait(false), totals);
-    }
-
-    // A refused ack or reschedule means our lease expired and another worker owns the item now; its
-    // effect is idempotent, so the only cost is repeated work. Worth a log line: the lease is too short.
-    private void CountStale(IReadOnlyList<bool> outcomes, Totals totals)
-    {
-        var stale = 0;
-        foreach (var done in outcomes)
-        {
-            if (!done)
-            {
-                stale++;
-            }
-        }
-
-        if (stale > 0)
-        {
-            totals.StaleAcks += stale;
-            Log.StaleLeases(logger, stale);
-        }
-    }
-
-    // One claimed batch: one round trip to store the events, then per item: reschedule or
-    // dead-letter, and the items to ack are returned (the caller acks them, the cycle in its next
-    // round trip). Postgres is written before Redis is told, so a crash in between repeats work
+    // One claimed batch: one round trip to store the events, then per item: ack, reschedule or
+    // dead-letter. Postgres is written before Redis is told, so a crash in between repeats work
     // (idempotently) and never loses it. Once the events are stored, the rest runs to its end even
     // when the host is stopping: what is held is finished or released, never abandoned.
-    private async Task<IReadOnlyList<ClaimedItem>> ApplyBatchAsync(IReadOnlyList<ClaimedItem> batch, Totals totals, CancellationToken cancellationToken)
+    private async Task ProcessBatchAsync(IReadOnlyList<ClaimedItem> batch, Totals totals, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         IReadOnlyList<EventOutcome> outcomes;
@@ -465,12 +414,21 @@ public sealed class RetryCycle(
             resolved.AddRange(exhausted.Select(x => x.Claimed));
         }
 
+        var acks = await queue.AckAsync(resolved, CancellationToken.None).ConfigureAwait(false);
         var rescheduled = await Task.WhenAll(reschedules).ConfigureAwait(false);
         metrics.OrphansProcessed.WithLabels("rescheduled").Inc(rescheduled.Length);
         totals.Rescheduled += rescheduled.Length;
-        CountStale(rescheduled, totals);
+
+        // A refused ack means our lease expired and another worker owns the item now; its effect
+        // is idempotent, so the only cost is repeated work. Worth a log line: the lease is too short.
+        var stale = acks.Count(a => !a) + rescheduled.Count(r => !r);
+        if (stale > 0)
+        {
+            totals.StaleAcks += stale;
+            Log.StaleLeases(logger, stale);
+        }
+
         metrics.OrphanProcessing.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        return resolved;
     }
 
     private CycleResult Finish(CycleResult result)

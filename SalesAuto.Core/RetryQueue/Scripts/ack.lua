@@ -12,6 +12,41 @@
 -- ARGV[2i]   the fencing token of the caller's lease on it
 -- Returns    an array with, per item in order, 1 removed or 0 refused (lease expired, reclaimed
 --            or taken over; or the id already acked earlier in this call)
--- Uses       now_ms, ack_leased (common.lua, prepended when loaded)
+-- Uses       now_ms, call_many, hmget_many, no_lease_expired (common.lua, prepended when loaded)
 
-return ack_leased(KEYS[1], KEYS[2], KEYS[3], KEYS[4], 5, 1, #ARGV / 2, now_ms())
+local now = now_ms()
+local count = #ARGV / 2
+local ids = {}
+for i = 1, count do
+  ids[i] = ARGV[2 * i - 1]
+end
+
+local current = hmget_many(KEYS[2], ids)
+-- The common case: no lease in the queue has expired, so a matching token is a live lease.
+local all_live = no_lease_expired(KEYS[1], now)
+local results, removed, seen = {}, {}, {}
+for i = 1, count do
+  local id = ids[i]
+  local held = not seen[id] and current[i] == ARGV[2 * i]
+  if held and not all_live then
+    local expiry = tonumber(redis.call('ZSCORE', KEYS[1], id))
+    held = expiry ~= nil and expiry > now
+  end
+  if held then
+    seen[id] = true
+    removed[#removed + 1] = id
+    redis.call('SREM', KEYS[4 + i], id)
+    results[i] = 1
+  else
+    results[i] = 0
+  end
+end
+
+if #removed > 0 then
+  call_many('ZREM', KEYS[1], removed)
+  call_many('HDEL', KEYS[2], removed)
+  call_many('HDEL', KEYS[3], removed)
+  call_many('SREM', KEYS[4], removed)
+end
+
+return results

@@ -14,9 +14,41 @@
 -- Returns  {reclaimed, missing, id1, token, json1, id2, token, json2, ...} (one token for all)
 --          reclaimed: expired leases put back as due; missing: due ids without a body, removed
 --          (only possible when someone edited the keys by hand)
--- Uses     now_ms, claim_due (common.lua, prepended when loaded)
+-- Uses     now_ms, call_many, hmget_many, lease (common.lua, prepended when loaded)
 
-local result = {}
-claim_due(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6],
-  tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now_ms(), result)
+local now = now_ms()
+
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+if #expired > 0 then
+  call_many('ZREM', KEYS[2], expired)
+  call_many('HDEL', KEYS[3], expired)
+  call_many('SREM', KEYS[6], expired)
+  local scored = {}
+  for i, id in ipairs(expired) do
+    scored[2 * i - 1] = now
+    scored[2 * i] = id
+  end
+  call_many('ZADD', KEYS[1], scored)
+end
+
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+local result = { #expired, 0 }
+if #ids == 0 then
+  return result
+end
+
+-- The ids just read are the set's first #ids by rank (lowest due time first), so removing by
+-- rank takes exactly them without sending them back.
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #ids - 1)
+local jsons = hmget_many(KEYS[5], ids)
+local found, bodies = {}, {}
+for i, id in ipairs(ids) do
+  if jsons[i] then
+    found[#found + 1] = id
+    bodies[#bodies + 1] = jsons[i]
+  end
+end
+result[2] = #ids - #found
+lease(KEYS[2], KEYS[3], KEYS[4], found, bodies, now + tonumber(ARGV[2]), result)
+
 return result

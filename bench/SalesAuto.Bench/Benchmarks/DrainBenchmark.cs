@@ -123,7 +123,7 @@ internal static class DrainBenchmark
                     // lock, processor call and claim-ahead), once with the scripts before issue 15
                     // (bench/drain-legacy: a token and five commands per item in claim, seven in ack)
                     // and once with the shipped ones: an A/B of the scripts alone in the same round.
-                    foreach (var loop in new[] { "scripts before issue 15", "shipped scripts", "ack_claim", "claim_delete" })
+                    foreach (var loop in new[] { "scripts before issue 15", "shipped scripts", "claim_delete" })
                     {
                         await EnqueueAllAsync(queue, orphans);
                         await ResetCommandStatsAsync(redis);
@@ -132,7 +132,6 @@ internal static class DrainBenchmark
                         {
                             "scripts before issue 15" => LegacyClaimAckLoopAsync(services.GetRequiredService<IConnectionMultiplexer>(), "bench:drain:", batchSize),
                             "shipped scripts" => ClaimAckLoopAsync(queue, batchSize),
-                            "ack_claim" => AckClaimLoopAsync(queue, batchSize),
                             _ => ClaimDeleteLoopAsync(services.GetRequiredService<IConnectionMultiplexer>(), "bench:drain:", batchSize),
                         });
                         loopCpu = await RedisCpuSecondsAsync(redis) - loopCpu;
@@ -141,7 +140,6 @@ internal static class DrainBenchmark
                         {
                             var name = loop switch
                             {
-                                "ack_claim" => $"experiment: one ack_claim call per batch (acks one batch, extends the lock, claims the next), batch {batchSize}",
                                 "claim_delete" => $"experiment: claim that deletes (no lease, no token, no ack: at most once; bench/drain-experiments), batch {batchSize}",
                                 _ => $"experiment: claim + batched ack loop, {loop}, batch {batchSize}",
                             };
@@ -290,30 +288,6 @@ internal static class DrainBenchmark
             var id = $"act_{tag}_{i}";
             return new CanonicalEvent("lemlist", id, "email.opened", now, campaign, email, null, Webhooks.LemlistActivity(id, campaign, email, i));
         })];
-    }
-
-    // The cycle's round trip alone: each call acks the batch before and claims the next, under the
-    // cycle lock, one call at a time (the cycle overlaps the call with its processing).
-    private static async Task AckClaimLoopAsync(IRetryQueue queue, int batchSize)
-    {
-        await using var cycleLock = await queue.TryAcquireCycleLockAsync(TimeSpan.FromMinutes(5), CancellationToken.None)
-            ?? throw new InvalidOperationException("the cycle lock is held");
-        IReadOnlyList<ClaimedItem> previous = [];
-        while (true)
-        {
-            var step = await queue.AckAndClaimAsync(previous, batchSize, cycleLock, TimeSpan.FromMinutes(5), CancellationToken.None);
-            if (step.Acked.Any(a => !a) || !step.LockHeld)
-            {
-                throw new InvalidOperationException("ack_claim refused an item or lost the lock");
-            }
-
-            if (step.Claim.Items.Count == 0)
-            {
-                return;
-            }
-
-            previous = step.Claim.Items;
-        }
     }
 
     private static async Task ClaimAckLoopAsync(IRetryQueue queue, int batchSize)
