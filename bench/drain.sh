@@ -4,7 +4,8 @@
 # against direct ingestion. About 6 minutes.
 # Options (defaults): --items 50000 --batch-sizes 50,500 --rounds 3 --bullmq-concurrency 10,50,100
 #   --bullmq on --e2e-items 50000 --events-per-enrollment 5 --e2e-batch-size 50 --parts a,b
-#   --experiments on (the A/B of the queue scripts: before issue 15, bench/drain-legacy, vs shipped)
+#   --experiments on (bare loops on the same items: the scripts before issue 15 (bench/drain-legacy),
+#   the shipped claim + ack, and a claim that deletes (bench/drain-experiments))
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # BullMQ at the versions pinned in bench/bullmq/package-lock.json. `npm install` rather than
 # `npm ci`: npm 11's ci refuses this lock file for lacking the other platforms' optional

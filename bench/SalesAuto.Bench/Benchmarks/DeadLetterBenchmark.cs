@@ -27,7 +27,18 @@ internal static class DeadLetterBenchmark
         // --compare-index: every query is measured with and without migration 0007's index, the
         // blocks alternating between the two (the index is dropped and built again in between).
         var compareIndex = cli.OptionalString("compare-index") is "true" or "on" or "yes";
+        // --compare-gc: two servers side by side, the shipped one (Server GC, as the Web SDK sets
+        // it) and one with workstation GC (DOTNET_gcServer=0), the blocks alternating between them.
+        // --compare-gc workstation-first: the same with the arms' blocks swapped, so that the order
+        // of the blocks (the first comes right after the bulk insert) cannot favour one arm.
+        var compareGcOption = cli.OptionalString("compare-gc");
+        var compareGc = compareGcOption is "true" or "on" or "yes" or "workstation-first";
+        var workstationFirst = compareGcOption == "workstation-first";
         cli.RejectUnknown();
+        if (compareIndex && compareGc)
+        {
+            throw new ArgumentException("--compare-index and --compare-gc cannot be combined.");
+        }
 
         var report = new Report("Dead letters at scale", command);
         report.Size(Fmt.Inv($"Sizes: {rows:N0} dead letters (60% failed, 25% replayed, 14% ignored, 1% replaying; 3 sources x 5 types; created over {rows / 86_400.0:0.#} days, 50 per statement-time); {requests} timed requests per query after 20 untimed, one at a time, through HTTP with the admin key; the queries take turns in 4 blocks."));
@@ -35,6 +46,9 @@ internal static class DeadLetterBenchmark
         await machine.AddPostgresVersionAsync(BenchEnvironment.Postgres);
         var postgres = await BenchEnvironment.RecreateMigratedSchemaAsync(Schema);
         await using var server = await ServerSettings.StartAsync(ServerSettings.For(postgres, redis.ConnectionString, "bench:dlq:"));
+        var workstationSettings = ServerSettings.For(postgres, redis.ConnectionString, "bench:dlq:");
+        workstationSettings["DOTNET_gcServer"] = "0";
+        await using var workstation = compareGc ? await ServerSettings.StartAsync(workstationSettings) : null;
 
         Console.WriteLine($"inserting {rows:N0} dead letters ...");
         var insertTime = await Timing.TimeAsync(() => InsertAsync(postgres, rows));
@@ -49,6 +63,8 @@ internal static class DeadLetterBenchmark
 
         using var client = LoadGenerator.CreateClient(server.BaseAddress, 1);
         client.DefaultRequestHeaders.Add("x-functions-key", Webhooks.AdminKey);
+        using var workstationClient = workstation is null ? null : LoadGenerator.CreateClient(workstation.BaseAddress, 1);
+        workstationClient?.DefaultRequestHeaders.Add("x-functions-key", Webhooks.AdminKey);
         var deep = (int)(rows * 0.9);
         var filteredCount = await Db.ScalarAsync(postgres, "select count(*) from dead_letters where status = 'failed' and source = 'hubspot' and type = 'email.clicked'");
         const string Columns = "id, source, event_id as eventid, type, campaign_id as campaignid, status, failure_reason as failurereason, attempts, replay_count as replaycount, first_seen_at as firstseenat, created_at as createdat, updated_at as updatedat, resolved_at as resolvedat";
@@ -76,9 +92,10 @@ internal static class DeadLetterBenchmark
             ("HTTP floor: GET /api/openapi.json (no database)", "/api/openapi.json", true, null),
         };
 
-        var arms = compareIndex ? new[] { "with 0007 index", "without 0007 index" } : [string.Empty];
-        var table = compareIndex
-            ? report.Table(string.Empty, "query", "index", "p50 ms", "p99 ms", "max ms", "items on the page", "its SQL alone: p50, p99 ms", "goal", "met")
+        var arms = compareIndex ? new[] { "with 0007 index", "without 0007 index" }
+            : compareGc ? ["Server GC (shipped)", "workstation GC"] : [string.Empty];
+        var table = compareIndex || compareGc
+            ? report.Table(string.Empty, "query", compareIndex ? "index" : "server", "p50 ms", "p99 ms", "max ms", "items on the page", "its SQL alone: p50, p99 ms", "goal", "met")
             : report.Table(string.Empty, "query", "p50 ms", "p99 ms", "max ms", "items on the page", "its SQL alone: p50, p99 ms", "goal", "met");
         // Every query is warmed up, then the queries take turns in blocks, so a checkpoint or a
         // burst of other work on the machine falls on all of them rather than on whichever ran then.
@@ -89,19 +106,25 @@ internal static class DeadLetterBenchmark
         var indexPresent = true;
         for (var block = -1; block < Blocks; block++)
         {
-            // Under --compare-index even blocks run with the index, odd ones without.
-            var arm = compareIndex && block >= 0 ? block % 2 : 0;
+            // Under --compare-index even blocks run with the index, odd ones without; under
+            // --compare-gc even blocks ask the shipped server, odd ones the workstation-GC one.
+            var arm = (compareIndex || compareGc) && block >= 0 ? (workstationFirst ? 1 - (block % 2) : block % 2) : 0;
             if (compareIndex && (arm == 0) != indexPresent)
             {
                 await SetIndexAsync(postgres, present: arm == 0);
                 indexPresent = arm == 0;
             }
 
-            Console.WriteLine(block < 0 ? "warm-up ..." : $"block {block + 1}/{Blocks} ({(compareIndex ? arms[arm] : "measured")}) ...");
+            Console.WriteLine(block < 0 ? "warm-up ..." : $"block {block + 1}/{Blocks} ({(compareIndex || compareGc ? arms[arm] : "measured")}) ...");
             for (var q = 0; q < queries.Count; q++)
             {
                 var count = block < 0 ? 20 : requests / Blocks;
-                pageItems[q] = await MeasureAsync(client, queries[q].Url, count, block < 0 ? null : httpTicks[arm][q]);
+                if (block < 0 && workstationClient is not null)
+                {
+                    await MeasureAsync(workstationClient, queries[q].Url, count, null);
+                }
+
+                pageItems[q] = await MeasureAsync(arm == 1 && workstationClient is not null ? workstationClient : client, queries[q].Url, count, block < 0 ? null : httpTicks[arm][q]);
                 if (queries[q].Sql is { } statement)
                 {
                     await MeasureSqlAsync(postgres, statement, count, block < 0 ? null : sqlTicks[arm][q]);
@@ -120,7 +143,7 @@ internal static class DeadLetterBenchmark
                 var limit = isStats ? 50 : 5;
                 var isGoal = sql is not null;
                 List<string> cells = [name];
-                if (compareIndex)
+                if (compareIndex || compareGc)
                 {
                     cells.Add(arms[arm]);
                 }
@@ -135,6 +158,11 @@ internal static class DeadLetterBenchmark
         if (compareIndex)
         {
             report.Note(Fmt.Inv($"--compare-index: blocks 1 and 3 ran with migration 0007's index (dead_letters_status_source_type_created_idx), blocks 2 and 4 without it (dropped, then built again before block 3), {requests / 2} timed requests per query and arm."));
+        }
+
+        if (compareGc)
+        {
+            report.Note(Fmt.Inv($"--compare-gc: blocks {(workstationFirst ? "2 and 4" : "1 and 3")} asked the shipped server (Server GC, System.GC.Server true in its runtimeconfig), blocks {(workstationFirst ? "1 and 3" : "2 and 4")} a second server started beside it with DOTNET_gcServer=0 (workstation, concurrent GC), same build, schema and settings; {requests / 2} timed requests per query and arm. The SQL-alone column is the same bench connection for both arms."));
         }
 
         report.Note("\"Its SQL alone\": the same statement as the store's (a copy of PostgresDeadLetterStore's list and stats SQL, literals in place of parameters), timed by the bench over one Npgsql connection: the database's share of the HTTP figure. The HTTP floor row is the server's cheapest route, for the share of Kestrel, the middleware and loopback.");
