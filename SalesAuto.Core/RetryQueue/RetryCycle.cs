@@ -5,6 +5,7 @@ using Npgsql;
 using SalesAuto.Core.DeadLetters;
 using SalesAuto.Core.Events;
 using SalesAuto.Core.Observability;
+using SalesAuto.Core.Postgres;
 using SalesAuto.Core.Privacy;
 using StackExchange.Redis;
 
@@ -133,7 +134,7 @@ public sealed class RetryCycle(
         catch (Exception exception) when (IsPostgresFailure(exception))
         {
             // Released due now by ProcessBatchAsync: the next cycle applies them.
-            metrics.PostgresErrors.Inc();
+            CountIfOutage(exception);
             Log.ApplyParkedFailed(logger, exception.GetType().Name, (exception as PostgresException)?.SqlState ?? "none");
             return new EnrollmentRelease(claim.MadeDue + claim.Items.Count, 0);
         }
@@ -200,7 +201,7 @@ public sealed class RetryCycle(
         }
         catch (Exception exception) when (IsPostgresFailure(exception))
         {
-            metrics.PostgresErrors.Inc();
+            CountIfOutage(exception);
             if (!_postgresDown)
             {
                 _postgresDown = true;
@@ -330,42 +331,28 @@ public sealed class RetryCycle(
         {
             var claimed = batch[i];
             var item = claimed.Item;
-            if (outcomes[i] == EventOutcome.Suppressed)
-            {
-                // About an erased person: dropped, never dead-lettered (docs/privacy.md). A dead
-                // letter it was replayed from was anonymized and resolved by the erase.
-                resolved.Add(claimed);
-                suppressed.Add(item.Event);
-                metrics.OrphansProcessed.WithLabels("suppressed").Inc();
-                continue;
-            }
-
-            if (outcomes[i] is EventOutcome.Applied or EventOutcome.Duplicate)
-            {
-                resolved.Add(claimed);
-                if (item.ReplayOf is { } deadLetterId)
-                {
-                    replayed.Add(deadLetterId);
-                }
-
-                var label = outcomes[i] == EventOutcome.Applied ? "applied" : "duplicate";
-                metrics.OrphansProcessed.WithLabels(label).Inc();
-                metrics.OrphanAttempts.Observe(item.Attempts + 1);
-                if (outcomes[i] == EventOutcome.Applied)
-                {
-                    totals.Applied++;
-                }
-                else
-                {
-                    totals.Duplicates++;
-                }
-
-                continue;
-            }
-
-            // The enrollment is still missing: the policy spends this attempt.
             switch (policy.Decide(item, outcomes[i]))
             {
+                case RetryDecision.Resolve when outcomes[i] == EventOutcome.Suppressed:
+                    // About an erased person: dropped, never dead-lettered (docs/privacy.md). A dead
+                    // letter it was replayed from was anonymized and resolved by the erase.
+                    resolved.Add(claimed);
+                    suppressed.Add(item.Event);
+                    metrics.OrphansProcessed.WithLabels("suppressed").Inc();
+                    break;
+                case RetryDecision.Resolve:
+                    resolved.Add(claimed);
+                    if (item.ReplayOf is { } deadLetterId)
+                    {
+                        replayed.Add(deadLetterId);
+                    }
+
+                    var applied = outcomes[i] == EventOutcome.Applied;
+                    metrics.OrphansProcessed.WithLabels(applied ? "applied" : "duplicate").Inc();
+                    metrics.OrphanAttempts.Observe(item.Attempts + 1);
+                    totals.Applied += applied ? 1 : 0;
+                    totals.Duplicates += applied ? 0 : 1;
+                    break;
                 case RetryDecision.DeadLetter dead:
                     exhausted.Add((claimed, dead));
                     break;
@@ -374,7 +361,7 @@ public sealed class RetryCycle(
                     reschedules.Add(queue.RescheduleAsync(claimed, updated, again.Delay, CancellationToken.None));
                     break;
                 case var decision:
-                    throw new InvalidOperationException($"The retry policy resolved an event the processor left an orphan ({decision}).");
+                    throw new InvalidOperationException($"A retry decision the cycle does not know: {decision}.");
             }
         }
 
@@ -461,6 +448,15 @@ public sealed class RetryCycle(
     // Broader than PostgresFailures.IsOutage on purpose: the cycle never throws, so any Postgres error
     // releases what it holds without spending attempts (intake refused what Postgres cannot store).
     private static bool IsPostgresFailure(Exception exception) => exception is NpgsqlException or TimeoutException;
+
+    // salesauto_postgres_errors_total counts dependency failures only, by the one classifier.
+    private void CountIfOutage(Exception exception)
+    {
+        if (PostgresFailures.IsOutage(exception))
+        {
+            metrics.PostgresErrors.Inc();
+        }
+    }
 
     private sealed class Totals
     {
