@@ -85,6 +85,29 @@ public sealed class DeadLetterReplayIntakeTests(ServerFixture fixture) : IClassF
         Assert.Contains(id, await Store.FindExpiredClaimsAsync(DeadLetterReplayer.ChunkSize, TestContext.Token));
     }
 
+    [Fact]
+    public async Task Replay_AuditsTheChunksItReplayed_WhenPostgresFailsALaterChunk()
+    {
+        var events = Enumerable.Range(0, DeadLetterReplayer.ChunkSize + 1)
+            .Select(n => new CanonicalEvent("lemlist", $"act_{Guid.NewGuid():N}", "email.opened", DateTimeOffset.UtcNow, $"cam_{Guid.NewGuid():N}", $"dl{n}_{Guid.NewGuid():N}@example.com", null, """{"n":1}"""))
+            .ToList();
+        await Store.AddAsync([.. events.Select(e => new NewDeadLetter(e, 6, DateTimeOffset.UtcNow.AddHours(-2), "enrollment not found after 6 attempts"))], TestContext.Token);
+        var idOf = (await QueryAsync<(string EventId, Guid Id)>(fixture.Schema.DataSource, "select event_id, id from dead_letters where event_id = any(@eventIds)", new { eventIds = events.Select(e => e.EventId).ToArray() }))
+            .ToDictionary(r => r.EventId, r => r.Id);
+        Guid[] ids = [.. events.Select(e => idOf[e.EventId])];
+        var metrics = new SalesAutoMetrics();
+        var replayer = Replayer(new SecondCallFails(Server.Services.GetRequiredService<IEventProcessor>()), metrics);
+
+        await Assert.ThrowsAsync<PostgresUnavailableException>(() => replayer.ReplayAsync(ids, false, false, "tests", null, TestContext.Token));
+
+        var first = ids[..DeadLetterReplayer.ChunkSize];
+        var last = ids[^1];
+        Assert.Equal((long)first.Length, await ScalarAsync<long>(fixture.Schema.DataSource, "select count(*) from audit_log where dead_letter_id = any(@first) and action = 'replay' and outcome = 'requeued' and actor = 'tests'", new { first }));
+        Assert.Equal(0L, await ScalarAsync<long>(fixture.Schema.DataSource, "select count(*) from audit_log where dead_letter_id = @last", new { last }));
+        Assert.Equal("failed", await StatusAsync(last));
+        Assert.Equal(1, metrics.PostgresErrors.Value);
+    }
+
     internal static async Task<Guid> DeadLetterAsync(IDeadLetterStore store, PostgresSchema schema, string? campaign = null, string? email = null)
     {
         var evt = new CanonicalEvent("lemlist", $"act_{Guid.NewGuid():N}", "email.opened", DateTimeOffset.UtcNow, campaign ?? $"cam_{Guid.NewGuid():N}", email ?? $"dl{Guid.NewGuid():N}@example.com", null, """{"n":1}""");
@@ -95,14 +118,25 @@ public sealed class DeadLetterReplayIntakeTests(ServerFixture fixture) : IClassF
     private Task<string> StatusAsync(Guid id) => ScalarAsync<string>(fixture.Schema.DataSource, "select status from dead_letters where id = @id", new { id });
 
     // The server's own services, but an event processor that fails the way named, and metrics of the test's own.
-    private DeadLetterReplayer Replayer(string failure, SalesAutoMetrics metrics)
+    private DeadLetterReplayer Replayer(string failure, SalesAutoMetrics metrics) => Replayer(new FailingProcessor(failure), metrics);
+
+    private DeadLetterReplayer Replayer(IEventProcessor processor, SalesAutoMetrics metrics)
     {
         var services = Server.Services;
         var intake = new WebhookIntake(
-            services.GetRequiredService<RetryPolicy>(), new FailingProcessor(failure), services.GetRequiredService<IRetryQueue>(),
+            services.GetRequiredService<RetryPolicy>(), processor, services.GetRequiredService<IRetryQueue>(),
             services.GetRequiredService<PrivacyEraser>(), services.GetRequiredService<SuppressionHits>(), metrics, TimeProvider.System,
             NullLogger<WebhookIntake>.Instance);
         return new DeadLetterReplayer(intake, Store, services.GetRequiredService<IOptions<DeadLetterOptions>>(), NullLogger<DeadLetterReplayer>.Instance);
+    }
+
+    // The real processor once, then Postgres "goes down".
+    private sealed class SecondCallFails(IEventProcessor real) : IEventProcessor
+    {
+        private int _calls;
+
+        public Task<IReadOnlyList<EventOutcome>> ApplyAsync(IReadOnlyList<CanonicalEvent> events, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _calls) == 1 ? real.ApplyAsync(events, cancellationToken) : new FailingProcessor("outage").ApplyAsync(events, cancellationToken);
     }
 
     private sealed class FailingProcessor(string failure) : IEventProcessor

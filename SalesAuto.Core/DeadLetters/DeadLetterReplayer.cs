@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SalesAuto.Core.Events;
+using SalesAuto.Core.Postgres;
 using SalesAuto.Core.Resilience;
 using SalesAuto.Core.Webhooks;
 
@@ -114,12 +115,17 @@ public sealed class DeadLetterReplayer
     {
         ArgumentNullException.ThrowIfNull(ids);
         var results = new Dictionary<Guid, string>();
+        var done = new List<Guid>();
         foreach (var chunk in ids.Distinct().Chunk(ChunkSize))
         {
             if (await ReplayChunkAsync(chunk, includeIgnored, force, actor, results, cancellationToken).ConfigureAwait(false) is { } outage)
             {
+                // The chunks before this one were replayed: they are audited even though the request fails.
+                await AuditDoneAsync(actor, [.. done.Select(id => new DeadLetterIdResult(id, results[id]))], detail).ConfigureAwait(false);
                 return new ReplayRun(null, outage);
             }
+
+            done.AddRange(chunk);
         }
 
         var ordered = ids.Distinct().Select(id => new DeadLetterIdResult(id, results[id])).ToList();
@@ -202,6 +208,24 @@ public sealed class DeadLetterReplayer
         await RevertAsync(failed).ConfigureAwait(false);
         await ReleaseClaimsAsync(queued).ConfigureAwait(false);
         return null;
+    }
+
+    // Best effort: Postgres has just failed, so this write may fail too; the log line then names how many went unaudited.
+    private async Task AuditDoneAsync(string actor, List<DeadLetterIdResult> done, JsonElement? detail)
+    {
+        if (done.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _store.WriteAuditAsync(actor, DeadLetterAuditActions.Replay, [.. done.Select(r => (r.Id, r.Result))], detail, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (PostgresFailures.IsOutage(exception))
+        {
+            Log.AuditOfPartialReplayFailed(_logger, done.Count, (exception as PostgresException)?.SqlState ?? "none");
+        }
     }
 
     // Every event's outcome when the intake stored them, and which orphans it could not park; null when it stored nothing.

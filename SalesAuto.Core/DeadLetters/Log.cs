@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7023, Level = LogLevel.Warning, Message = "Could not release the replay claim of {Count} requeued dead letters (SQLSTATE {SqlState}); the cycle replays them again when it expires")]
     public static partial void ReleaseClaimFailed(ILogger logger, int count, string sqlState);
 
+    [LoggerMessage(EventId = 7024, Level = LogLevel.Error, Message = "A replay stopped on a Postgres outage after replaying {Count} dead letters, and their audit rows could not be written (SQLSTATE {SqlState})")]
+    public static partial void AuditOfPartialReplayFailed(ILogger logger, int count, string sqlState);
+
     [LoggerMessage(EventId = 7031, Level = LogLevel.Information, Message = "Audit retention deleted {Count} audit entries older than {Cutoff:O} (Audit:RetentionAge)")]
     public static partial void AuditRetentionDeleted(ILogger logger, int count, DateTimeOffset cutoff);
 }
