@@ -63,6 +63,62 @@ public sealed class EventProcessorTests(PostgresSchema schema) : IClassFixture<P
         Assert.Empty((await _enrollments.GetStatsAsync(older, TestContext.Token))!.Events);
     }
 
+    // A batch of one goes through its own statement (scalar parameters), larger batches through
+    // the unnest one: every outcome must come out the same from both.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ApplyAsync_DecidesTheSameOutcomes_ForAnEventAloneAndInABatch(bool inBatch)
+    {
+        var campaign = NewId("cam");
+        var contact = NewId("crm");
+        await _enrollments.UpsertAsync(campaign, "ida@example.com", contact, null, TestContext.Token);
+        var newer = NewId("cam");
+        await Task.Delay(20, TestContext.Token);
+        await _enrollments.UpsertAsync(newer, "ida.new@example.com", contact, null, TestContext.Token);
+        var erased = $"gone{Guid.NewGuid():N}@example.com";
+        var erasedContact = NewId("crm");
+        await _enrollments.UpsertAsync(campaign, erased, null, null, TestContext.Token);
+        await new SalesAuto.Core.Privacy.PostgresPrivacyStore(schema.DataSource, SalesAuto.Core.Tests.Privacy.TestHasher.Instance, new SalesAuto.Core.Audit.PostgresAuditLog(schema.DataSource))
+            .SuppressAsync(new SalesAuto.Core.Privacy.PersonIdentifiers([erased], [erasedContact]), TestContext.Token);
+
+        var opened = Event(campaign, "ida@example.com", "email.opened");
+        Assert.Equal(EventOutcome.Applied, await ApplyAsync(opened));
+        Assert.Equal(EventOutcome.Duplicate, await ApplyAsync(opened));
+        // Stored before, and now naming no enrollment: still a duplicate, not an orphan.
+        Assert.Equal(EventOutcome.Duplicate, await ApplyAsync(opened with { Email = "someone.else@example.com" }));
+        Assert.Equal(EventOutcome.Orphan, await ApplyAsync(Event(campaign, "nobody@example.com", "email.opened")));
+        Assert.Equal(EventOutcome.Orphan, await ApplyAsync(Event(NewId("cam"), "ida@example.com", "email.opened")));
+        var byContact = new CanonicalEvent("hubspot", NewId("hs"), "contact.updated", DateTimeOffset.UtcNow, null, null, contact, "{}");
+        Assert.Equal(EventOutcome.Applied, await ApplyAsync(byContact));
+        Assert.Equal(EventOutcome.Orphan, await ApplyAsync(byContact with { EventId = NewId("hs"), CrmContactId = NewId("crm") }));
+        // Campaign and email win over the CRM id when the event has both.
+        var both = Event(campaign, "ida@example.com", "email.clicked") with { CrmContactId = contact };
+        Assert.Equal(EventOutcome.Applied, await ApplyAsync(both));
+        Assert.Equal(EventOutcome.Suppressed, await ApplyAsync(Event(campaign, erased, "email.opened")));
+        Assert.Equal(EventOutcome.Suppressed, await ApplyAsync(byContact with { EventId = NewId("hs"), CrmContactId = erasedContact }));
+        Assert.Equal(EventOutcome.Suppressed, await ApplyAsync(Event(campaign, "ida@example.com", "email.sent") with { CrmContactId = erasedContact }));
+
+        var stats = (await _enrollments.GetStatsAsync(campaign, TestContext.Token))!;
+        Assert.Equal(new Dictionary<string, long> { ["email.opened"] = 1, ["email.clicked"] = 1 }, stats.Events);
+        Assert.Equal(new Dictionary<string, long> { ["contact.updated"] = 1 }, (await _enrollments.GetStatsAsync(newer, TestContext.Token))!.Events);
+        await using var stored = schema.DataSource.CreateCommand("select occurred_at, payload::text from campaign_events where event_id = @id");
+        stored.Parameters.AddWithValue("id", opened.EventId);
+        await using var reader = await stored.ExecuteReaderAsync(TestContext.Token);
+        Assert.True(await reader.ReadAsync(TestContext.Token));
+        Assert.Equal(opened.OccurredAt.UtcDateTime, reader.GetDateTime(0), TimeSpan.FromMilliseconds(1));
+        Assert.Equal("{}", reader.GetString(1));
+
+        async Task<EventOutcome> ApplyAsync(CanonicalEvent evt)
+        {
+            // The other event of the batch is an orphan: it stores nothing and changes no statistic.
+            var filler = Event(NewId("cam"), "filler@example.com", "email.sent");
+            var outcomes = await _processor.ApplyAsync(inBatch ? [filler, evt] : [evt], TestContext.Token);
+            Assert.Equal(inBatch ? 2 : 1, outcomes.Count);
+            return outcomes[^1];
+        }
+    }
+
     [Fact]
     public async Task ApplyAsync_CostsOneRoundTrip_WhateverTheBatchSize()
     {
@@ -159,17 +215,25 @@ public sealed class EventProcessorTests(PostgresSchema schema) : IClassFixture<P
         for (var i = 0; i < 8; i++)
         {
             Assert.Equal([EventOutcome.Applied], await processor.ApplyAsync([Event(campaign, "gus@example.com", "email.opened")], TestContext.Token));
+            Assert.Equal([EventOutcome.Applied, EventOutcome.Applied], await processor.ApplyAsync(
+                [Event(campaign, "gus@example.com", "email.sent"), Event(campaign, "gus@example.com", "email.clicked")], TestContext.Token));
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(TestContext.Token);
         await using var plans = new Npgsql.NpgsqlCommand(
             "select generic_plans, custom_plans from pg_prepared_statements where statement like '%insert into campaign_events%'", connection);
+        var statements = 0;
         await using (var reader = await plans.ExecuteReaderAsync(TestContext.Token))
         {
-            Assert.True(await reader.ReadAsync(TestContext.Token), "the statement is prepared");
-            Assert.True(reader.GetInt64(0) > 0, "generic plans were used");
-            Assert.Equal(0L, reader.GetInt64(1));
+            while (await reader.ReadAsync(TestContext.Token))
+            {
+                statements++;
+                Assert.True(reader.GetInt64(0) > 0, "generic plans were used");
+                Assert.Equal(0L, reader.GetInt64(1));
+            }
         }
+
+        Assert.Equal(2, statements); // the statement for one event and the one for a batch
 
         await using var mode = new Npgsql.NpgsqlCommand("show plan_cache_mode", connection);
         Assert.Equal("auto", await mode.ExecuteScalarAsync(TestContext.Token));

@@ -78,6 +78,44 @@ internal sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, Privac
         left join inserted ins on ins.source = r.source and ins.event_id = r.event_id
         """;
 
+    // ApplySql for a batch of one (most webhooks carry one event): the same lookups, insert and
+    // outcomes, on scalar parameters. Postgres builds a plan's executor state on every execution,
+    // and ApplySql's (nine unnests, the hashed suppression join, the sort, the join of the outcomes)
+    // was the largest part of its CPU per single event in a perf profile; this one has half the
+    // nodes (docs/benchmarks.md, "Issue 15, third pass"). EventProcessorTests runs every outcome
+    // through both statements.
+    private const string ApplyOneSql = """
+        with suppressed as (
+            select exists (select 1 from suppressions where hash = any(@hashes)) as yes
+        ),
+        enrollment as (
+            select e.id, e.campaign_id from enrollments e
+            where @email::text is not null and @campaign_id::text is not null
+              and e.campaign_id = @campaign_id and e.email = @email
+            union all
+            (select e.id, e.campaign_id from enrollments e
+             where (@email::text is null or @campaign_id::text is null) and @crm_contact_id::text is not null
+               and e.crm_contact_id = @crm_contact_id
+             order by e.created_at desc, e.id desc
+             limit 1)
+        ),
+        inserted as (
+            insert into campaign_events (source, event_id, enrollment_id, campaign_id, type, occurred_at, payload)
+            select @source, @event_id, id, campaign_id, @type, @occurred_at, @payload
+            from enrollment
+            where not (select yes from suppressed)
+            on conflict (source, event_id) do nothing
+            returning 1
+        )
+        select case
+                   when (select yes from suppressed) then 3
+                   when exists (select 1 from inserted) then 0
+                   when exists (select 1 from enrollment) then 1
+                   when exists (select 1 from campaign_events ce where ce.source = @source and ce.event_id = @event_id) then 1
+                   else 2
+               end as outcome
+        """;
+
     // The suppression lock (SuppressionLock), and the generic plan for the rest of this transaction.
     // Planned per set of values (plan_cache_mode auto), ApplySql took ~0.5 ms of planning for
     // ~0.2 ms of execution per single event, on every execution: Postgres keeps custom plans
@@ -86,20 +124,15 @@ internal sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, Privac
     // end of the transaction, which this batch's two statements share (docs/benchmarks.md).
     private static readonly string LockSql = SuppressionLock.SharedSql + ", set_config('plan_cache_mode', 'force_generic_plan', true)";
 
-    // ApplySql's parameters, in the order of their positions ($1 ... $11) in PositionalApplySql.
-    private static readonly string[] ParameterNames =
-        ["ords", "sources", "event_ids", "types", "occurred_at", "campaign_ids", "emails", "crm_contact_ids", "payloads", "hash_ords", "hashes"];
+    // The statements with $n for @name, made once, their parameters in the order of their
+    // positions. Npgsql sends positional SQL as it is; named parameters make it scan and rewrite the
+    // whole statement text on every execution (SqlQueryParser was the top managed frame of the
+    // server's CPU profile under single events, docs/benchmarks.md).
+    private static readonly string PositionalApplySql = Positional(ApplySql,
+        ["ords", "sources", "event_ids", "types", "occurred_at", "campaign_ids", "emails", "crm_contact_ids", "payloads", "hash_ords", "hashes"]);
 
-    // ApplySql with $n for @name, made once. Npgsql sends positional SQL as it is; named parameters
-    // make it scan and rewrite the whole statement text on every execution (SqlQueryParser was the
-    // top managed frame of the server's CPU profile under single events, docs/benchmarks.md).
-    private static readonly string PositionalApplySql = System.Text.RegularExpressions.Regex.Replace(ApplySql, "@([a-z_]+)", match =>
-    {
-        var position = Array.IndexOf(ParameterNames, match.Groups[1].Value) + 1;
-        return position > 0
-            ? "$" + position.ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : throw new InvalidOperationException($"ApplySql names a parameter that ParameterNames lacks: {match.Value}");
-    });
+    private static readonly string PositionalApplyOneSql = Positional(ApplyOneSql,
+        ["source", "event_id", "type", "occurred_at", "campaign_id", "email", "crm_contact_id", "payload", "hashes"]);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<EventOutcome>> ApplyAsync(IReadOnlyList<CanonicalEvent> events, CancellationToken cancellationToken)
@@ -149,23 +182,17 @@ internal sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, Privac
             // One batch, one round trip, one implicit transaction: the lock and set_config hold for the apply.
             await using var batch = dataSource.CreateBatch();
             batch.BatchCommands.Add(new NpgsqlBatchCommand(LockSql));
-            var apply = new NpgsqlBatchCommand(PositionalApplySql);
-            var parameters = apply.Parameters; // in ParameterNames order
-            parameters.Add(new NpgsqlParameter<int[]> { TypedValue = unique.ToArray() });
-            parameters.Add(Text(unique, e => e.Source));
-            parameters.Add(Text(unique, e => e.EventId));
-            parameters.Add(Text(unique, e => e.Type));
-            parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = unique.Select(i => events[i].OccurredAt.UtcDateTime).ToArray() });
-            parameters.Add(Text(unique, e => e.CampaignId));
-            parameters.Add(Text(unique, e => e.Email));
-            parameters.Add(Text(unique, e => e.CrmContactId));
-            parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = unique.Select(i => events[i].Payload).ToArray() });
-            parameters.Add(new NpgsqlParameter<int[]> { TypedValue = hashOrds.ToArray() });
-            parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, Value = hashes.ToArray() });
-            batch.BatchCommands.Add(apply);
+            batch.BatchCommands.Add(unique.Count == 1 ? ApplyOne(events[unique[0]], hashes) : Apply(events, unique, hashOrds, hashes));
 
             await using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
             await reader.NextResultAsync(token).ConfigureAwait(false);
+            if (unique.Count == 1)
+            {
+                await reader.ReadAsync(token).ConfigureAwait(false);
+                outcomes[unique[0]] = (EventOutcome)reader.GetInt32(0);
+                return true;
+            }
+
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
                 outcomes[reader.GetInt32(0)] = (EventOutcome)reader.GetInt32(1);
@@ -189,7 +216,55 @@ internal sealed class PostgresEventProcessor(NpgsqlDataSource dataSource, Privac
             }
         }
 
-        NpgsqlParameter Text(List<int> indexes, Func<CanonicalEvent, string?> select) =>
-            new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = indexes.Select(i => select(events[i])).ToArray() };
     }
+
+    // ApplySql's command: one array per column, the events' indexes as their ords.
+    private static NpgsqlBatchCommand Apply(IReadOnlyList<CanonicalEvent> events, List<int> unique, List<int> hashOrds, List<byte[]> hashes)
+    {
+        var apply = new NpgsqlBatchCommand(PositionalApplySql);
+        var parameters = apply.Parameters; // in Positional's order
+        parameters.Add(new NpgsqlParameter<int[]> { TypedValue = unique.ToArray() });
+        parameters.Add(Text(e => e.Source));
+        parameters.Add(Text(e => e.EventId));
+        parameters.Add(Text(e => e.Type));
+        parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = unique.Select(i => events[i].OccurredAt.UtcDateTime).ToArray() });
+        parameters.Add(Text(e => e.CampaignId));
+        parameters.Add(Text(e => e.Email));
+        parameters.Add(Text(e => e.CrmContactId));
+        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = unique.Select(i => events[i].Payload).ToArray() });
+        parameters.Add(new NpgsqlParameter<int[]> { TypedValue = hashOrds.ToArray() });
+        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, Value = hashes.ToArray() });
+        return apply;
+
+        NpgsqlParameter Text(Func<CanonicalEvent, string?> select) =>
+            new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = unique.Select(i => select(events[i])).ToArray() };
+    }
+
+    // ApplyOneSql's command: the event's fields as they are, every identifier hash of it.
+    private static NpgsqlBatchCommand ApplyOne(CanonicalEvent e, List<byte[]> hashes)
+    {
+        var apply = new NpgsqlBatchCommand(PositionalApplyOneSql);
+        var parameters = apply.Parameters; // in Positional's order
+        parameters.Add(Text(e.Source));
+        parameters.Add(Text(e.EventId));
+        parameters.Add(Text(e.Type));
+        parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = e.OccurredAt.UtcDateTime });
+        parameters.Add(Text(e.CampaignId));
+        parameters.Add(Text(e.Email));
+        parameters.Add(Text(e.CrmContactId));
+        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = e.Payload });
+        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, Value = hashes.ToArray() });
+        return apply;
+
+        static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+    }
+
+    // sql with $n for each @name, n its position in names.
+    private static string Positional(string sql, string[] names) => System.Text.RegularExpressions.Regex.Replace(sql, "@([a-z_]+)", match =>
+    {
+        var position = Array.IndexOf(names, match.Groups[1].Value) + 1;
+        return position > 0
+            ? "$" + position.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException($"The statement names a parameter its list lacks: {match.Value}");
+    });
 }

@@ -124,6 +124,9 @@ internal static class IngestBenchmark
         var merged = new LoadResult?[selected.Count];
         var appCpu = new double[selected.Count];
         var postgresCpu = new double[selected.Count];
+        var walBytes = new double[selected.Count];
+        var walFullPages = new double[selected.Count];
+        var meteredEvents = new long[selected.Count]; // the rounds' events, each round's warm-up included: what the meters saw
         var sequences = new long[selected.Count];
         // Unmeasured (no window): only its stored events count, for the check below.
         for (var i = 0; serverWarmup > TimeSpan.Zero && i < selected.Count; i++)
@@ -143,25 +146,32 @@ internal static class IngestBenchmark
                 Console.WriteLine($"round {round}/{rounds}: {scenario.Name} ...");
                 // Request numbers continue across rounds: every event id stays unique.
                 var offset = sequences[i];
+                var wal0 = await WalAsync(postgres);
                 var (app0, pg0) = (CpuMeter.ProcessSeconds(scenario.Pid), CpuMeter.PostgresSeconds());
                 var result = await new LoadGenerator(scenario.Client).RunAsync(n => scenario.Request(offset + n), scenario.Events, scenario.Concurrency, warmup, duration / rounds);
                 appCpu[i] += CpuMeter.ProcessSeconds(scenario.Pid) - app0;
                 postgresCpu[i] += CpuMeter.PostgresSeconds() - pg0;
+                var wal1 = await WalAsync(postgres);
+                walBytes[i] += wal1.Bytes - wal0.Bytes;
+                walFullPages[i] += wal1.FullPages - wal0.FullPages;
                 sequences[i] += 1_000_000;
+                meteredEvents[i] += result.AllEvents;
                 merged[i] = LoadResult.Merge(merged[i], result);
             }
         }
 
         var results = selected.Select((s, i) => (s.Name, s.Concurrency, Result: merged[i]!, s.Source)).ToList();
-        var cpu = selected.Select((s, i) => (App: appCpu[i] / merged[i]!.AllEvents * 1e6, Postgres: postgresCpu[i] / merged[i]!.AllEvents * 1e6)).ToList();
+        // Per event the meters saw: the server warm-up's events are in AllEvents (for the stored-rows check) but not metered.
+        var cpu = selected.Select((s, i) => (App: appCpu[i] / meteredEvents[i] * 1e6, Postgres: postgresCpu[i] / meteredEvents[i] * 1e6,
+            WalBytes: walBytes[i] / meteredEvents[i], WalFullPages: walFullPages[i] / meteredEvents[i])).ToList();
         await CheckStoredAsync(report, postgres, ceilingPostgres, results, client, baselinePostgres);
 
-        var table = report.Table(string.Empty, "scenario", "concurrency", "requests/s", "events/s", "p50 ms", "p99 ms", "max ms", "errors", "CPU µs/event: app, Postgres", "goal", "met");
+        var table = report.Table(string.Empty, "scenario", "concurrency", "requests/s", "events/s", "p50 ms", "p99 ms", "max ms", "errors", "CPU µs/event: app, Postgres", "WAL bytes/event (full pages)", "goal", "met");
         var ceilingResult = results.FirstOrDefault(r => r.Name.StartsWith("ceiling: bare endpoint, one INSERT per request", StringComparison.Ordinal)).Result;
         var batchMany = results.FirstOrDefault(r => r.Name.Contains("HubSpot batches", StringComparison.Ordinal) && r.Name.EndsWith("many campaigns", StringComparison.Ordinal)).Result;
         // The many-campaigns row of the same server (SalesAuto's, or the baseline build's) as a hot row.
         LoadResult? SameServerMany(string hotName) => results.FirstOrDefault(r => r.Name == hotName.Replace("one hot campaign", "many campaigns", StringComparison.Ordinal)).Result;
-        foreach (var ((name, c, result, _), (app, pg)) in results.Zip(cpu))
+        foreach (var ((name, c, result, _), (app, pg, wal, fpi)) in results.Zip(cpu))
         {
             var (goal, met) = name switch
             {
@@ -180,14 +190,19 @@ internal static class IngestBenchmark
                 _ => ("-", "-"),
             };
             table.Add([name, c.ToString(System.Globalization.CultureInfo.InvariantCulture), Fmt.N0(result.RequestsPerSecond), Fmt.N0(result.EventsPerSecond),
-                Fmt.Ms(result.Latencies.P50), Fmt.Ms(result.Latencies.P99), Fmt.Ms(result.Latencies.Max), result.DescribeErrors(), $"{Fmt.N0(app)}, {Fmt.N0(pg)}", goal, met]);
+                Fmt.Ms(result.Latencies.P50), Fmt.Ms(result.Latencies.P99), Fmt.Ms(result.Latencies.Max), result.DescribeErrors(), $"{Fmt.N0(app)}, {Fmt.N0(pg)}", Fmt.Inv($"{wal:N0} ({fpi:0.00})"), goal, met]);
         }
 
         report.Note("Latency is measured by the generator from sending the request to reading the whole answer. Requests that start in the warm-up or end after the measured window do not count.");
-        report.Note("CPU µs/event: the server process's CPU time (/proc/<pid>/stat) and the sum over every `postgres` process, divided by the events it served, warm-up included; the Postgres figure also catches any other work on that cluster, so it is approximate.");
+        report.Note("CPU µs/event: the server process's CPU time (/proc/<pid>/stat) and the sum over every `postgres` process, over the measured rounds (each round's warm-up included, the unmeasured server warm-up not), divided by the events of those rounds; the Postgres figure also catches any other work on that cluster, so it is approximate.");
+        report.Note("WAL bytes/event: the growth of pg_stat_wal's wal_bytes (and wal_fpi, full-page images) over the scenario's rounds, warm-up included, divided by its events; cluster-wide, like the CPU figure. Full-page images follow checkpoints: the first change to a page after one logs the whole page.");
         report.Note(Fmt.Inv($"Postgres: the cluster of ConnectionStrings__Postgres (scripts/deps.sh's unless set: fsync on, shared_buffers 256MB), port {new NpgsqlConnectionStringBuilder(BenchEnvironment.Postgres).Port}; other work on the machine during the run shows up as noise (see the load average)."));
         return report;
     }
+
+    // pg_stat_wal is cluster-wide: every schema of the run shares it.
+    private static async Task<(long Bytes, long FullPages)> WalAsync(string postgres) =>
+        (await Db.ScalarAsync(postgres, "select wal_bytes::bigint from pg_stat_wal"), await Db.ScalarAsync(postgres, "select wal_fpi from pg_stat_wal"));
 
     // Enrollment i of the many-campaign set is in campaign i % campaigns; events spread over them.
     private static string LemlistMany(long n, string tag, int campaigns, int enrollments)
