@@ -165,6 +165,18 @@ internal static class DeadLetterBenchmark
             report.Note(Fmt.Inv($"--compare-gc: blocks {(workstationFirst ? "2 and 4" : "1 and 3")} asked the shipped server (Server GC, System.GC.Server true in its runtimeconfig), blocks {(workstationFirst ? "1 and 3" : "2 and 4")} a second server started beside it with DOTNET_gcServer=0 (workstation, concurrent GC), same build, schema and settings; {requests / 2} timed requests per query and arm. The SQL-alone column is the same bench connection for both arms."));
         }
 
+        // Where the tail falls: a query's slowest 1% of requests, and how many of them were among
+        // the first ten of their block (right after the previous query's run).
+        var perBlock = Math.Max(1, requests / Blocks);
+        report.Note("Where each p99 comes from (the slowest 1% of a query's timed requests, how many of them were among the first 10 of their block, right after another query's run, and how many fell in each block): "
+            + string.Join("; ", queries.Select((query, q) =>
+            {
+                var ticks = httpTicks[0][q];
+                var tail = Math.Max(1, ticks.Count / 100);
+                var slowest = ticks.Select((t, i) => (t, i)).OrderByDescending(x => x.t).Take(tail).ToList();
+                var byBlock = string.Join("/", Enumerable.Range(0, Math.Max(1, ticks.Count / perBlock)).Select(b => slowest.Count(x => x.i / perBlock == b)));
+                return Fmt.Inv($"{query.Name}: {slowest.Count(x => x.i % perBlock < 10)} of {tail} (by block {byBlock})");
+            })) + ".");
         report.Note("\"Its SQL alone\": the same statement as the store's (a copy of PostgresDeadLetterStore's list and stats SQL, literals in place of parameters), timed by the bench over one Npgsql connection: the database's share of the HTTP figure. The HTTP floor row is the server's cheapest route, for the share of Kestrel, the middleware and loopback.");
         report.Note("Latency is the client's: request sent to the whole answer read, loopback HTTP included, through the Server's full middleware (correlation id, metrics, admin key, rate limiter).");
         await server.DisposeAsync();
